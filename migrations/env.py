@@ -1,0 +1,46 @@
+"""Alembic environment: runs the hand-written revisions over SQLAlchemy's asyncpg dialect.
+
+The URL comes from the `sqlalchemy.url` option when a caller sets one (the service does), else from
+DATABASE_URL, so `alembic upgrade head` works against any Postgres with pgvector.
+"""
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from facerec.db.urls import sqlalchemy_url
+
+
+def _database_url() -> str:
+    configured = context.config.get_main_option("sqlalchemy.url")
+    url = configured or os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("set DATABASE_URL to the Postgres database to migrate")
+    return sqlalchemy_url(url)
+
+
+def _migrate(connection: Connection) -> None:
+    context.configure(connection=connection, transaction_per_migration=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online() -> None:
+    engine = create_async_engine(_database_url())
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_migrate)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_database_url(), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run_online())

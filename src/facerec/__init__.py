@@ -1,0 +1,1 @@
+"""facerec: a self-hosted face recognition API."""

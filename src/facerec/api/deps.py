@@ -1,0 +1,43 @@
+"""Dependencies shared by the routes, as `Annotated` aliases that keep signatures short."""
+
+from typing import Annotated
+
+from fastapi import Depends, File, Request, UploadFile
+
+from facerec.db.faces import FaceStore
+from facerec.errors import PayloadTooLarge
+from facerec.service import FaceService
+from facerec.settings import Settings
+
+
+def _service(request: Request) -> FaceService:
+    service: FaceService = request.state.service
+    return service
+
+
+def _store(request: Request) -> FaceStore:
+    store: FaceStore = request.state.store
+    return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.state.settings
+    return settings
+
+
+ServiceDep = Annotated[FaceService, Depends(_service)]
+StoreDep = Annotated[FaceStore, Depends(_store)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def _image_bytes(
+    settings: SettingsDep,
+    image: Annotated[UploadFile, File(description="The photo: JPEG, PNG, WebP, BMP, GIF or TIFF.")],
+) -> bytes:
+    data = await image.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"the image is over the {settings.max_upload_bytes} byte limit")
+    return data
+
+
+ImageDep = Annotated[bytes, Depends(_image_bytes)]

@@ -1,0 +1,71 @@
+"""The one place where failures become HTTP responses, all with the same body:
+`{"error": {"code": "...", "message": "...", "details": [...]}}`."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from facerec import errors
+
+STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
+    errors.InvalidImage: 400,
+    errors.TruncatedImage: 400,
+    errors.UnsupportedImageFormat: 415,
+    errors.ImageTooLarge: 413,
+    errors.PayloadTooLarge: 413,
+    errors.NoFaceFound: 422,
+    errors.FaceTooSmall: 422,
+    errors.MultipleFaces: 422,
+    errors.InvalidCursor: 422,
+    errors.FaceNotFound: 404,
+    errors.DatabaseUnavailable: 503,
+    errors.ModelUnavailable: 503,
+}
+
+_CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return JSONResponse(body, status_code=status)
+
+
+def domain_error_response(error: errors.FacerecError) -> JSONResponse:
+    status = next(
+        (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
+        400,
+    )
+    return error_response(status, error.code, error.message)
+
+
+async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, errors.FacerecError)
+    return domain_error_response(error)
+
+
+async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = [
+        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
+        for item in error.errors()
+    ]
+    return error_response(422, "validation_error", "the request is not valid", details)
+
+
+async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = _CODE_BY_STATUS.get(error.status_code, "http_error")
+    response = error_response(error.status_code, code, str(error.detail))
+    response.headers.update(error.headers or {})
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.FacerecError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)

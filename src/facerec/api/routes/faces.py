@@ -1,0 +1,153 @@
+"""Face routes: encode, register, search, and the stored faces themselves."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Query, Response
+from pydantic import AfterValidator, BeforeValidator
+
+from facerec.api.deps import ImageDep, ServiceDep, StoreDep
+from facerec.api.params import clean_display_name, decode_cursor, encode_cursor, parse_metadata
+from facerec.api.schemas import (
+    EncodedFaceOut,
+    EncodeResponse,
+    ErrorBody,
+    FaceOut,
+    FacePageOut,
+    FaceRecordOut,
+    FaceUpdate,
+    MatchOut,
+    SearchResponse,
+)
+from facerec.db.records import Metadata
+from facerec.service import Registration
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "Not an image, or a corrupt or truncated one.",
+        413: "Upload or image too large.",
+        415: "Image format not accepted.",
+        422: "No face, face too small, several faces, or invalid fields.",
+    }.items()
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No face with this id."},
+    422: {"model": ErrorBody, "description": "Malformed id or invalid fields."},
+}
+
+router = APIRouter(prefix="/api", tags=["faces"])
+
+DisplayName = Annotated[str, AfterValidator(clean_display_name)]
+MetadataForm = Annotated[Metadata, BeforeValidator(parse_metadata)]
+
+
+@router.post("/face/encode", responses=ERRORS)
+async def encode(
+    service: ServiceDep,
+    image: ImageDep,
+    all_faces: Annotated[
+        bool, Form(alias="allFaces", description="Return every face, not only one.")
+    ] = False,
+) -> EncodeResponse:
+    """Embed the most prominent face of a photo (weighing its size and how central it is)."""
+    encoding = await service.encode(image, all_faces=all_faces)
+    best = encoding.faces[0]
+    return EncodeResponse(
+        model=service.model,
+        embedding=best.embedding.tolist(),
+        face=FaceOut.of(best.face),
+        face_count=encoding.detected,
+        faces=[EncodedFaceOut.of_encoded(face) for face in encoding.faces] if all_faces else None,
+    )
+
+
+@router.post("/face/register", status_code=201, responses=ERRORS)
+async def register(
+    service: ServiceDep,
+    image: ImageDep,
+    display_name: Annotated[DisplayName, Form(alias="displayName", description="1-200 characters, trimmed.")],
+    metadata: Annotated[MetadataForm, Form(description="A JSON object, at most 16 KiB.")] = None,  # type: ignore[assignment]
+    image_url: Annotated[str | None, Form(alias="imageUrl", max_length=2048)] = None,
+    most_prominent: Annotated[
+        bool, Form(alias="mostProminent", description="With several faces, register the most prominent.")
+    ] = False,
+) -> FaceRecordOut:
+    """Store one person's face. A photo with several faces is refused (`multiple_faces`) unless
+    `mostProminent=true`. The original photo is kept unless STORE_IMAGES=false."""
+    record = await service.register(
+        image,
+        Registration(
+            display_name=display_name,
+            metadata=metadata,
+            image_url=image_url,
+            take_most_prominent=most_prominent,
+        ),
+    )
+    return FaceRecordOut.of(record)
+
+
+@router.post("/face/search", responses=ERRORS)
+async def search(
+    service: ServiceDep,
+    image: ImageDep,
+    top_k: Annotated[int, Form(alias="topK", ge=1, le=100)] = 5,
+    threshold: Annotated[
+        float | None, Form(ge=-1.0, le=1.0, description="Minimum similarity; default per model pack.")
+    ] = None,
+) -> SearchResponse:
+    """Find the registered faces most similar to the most prominent face of the photo."""
+    result = await service.search(image, top_k=top_k, threshold=threshold)
+    query = result.query
+    return SearchResponse(
+        model=service.model,
+        threshold=result.threshold,
+        face=FaceOut.of(query.faces[0].face),
+        face_count=query.detected,
+        matches=[MatchOut.of(match) for match in result.matches],
+    )
+
+
+@router.get("/faces")
+async def list_faces(
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(description="nextCursor of the previous page.")] = None,
+    display_name: Annotated[str | None, Query(alias="displayName", max_length=200)] = None,
+) -> FacePageOut:
+    """Stored faces, oldest first, a page at a time."""
+    page = await store.page(limit=limit, after=decode_cursor(cursor), display_name=display_name)
+    return FacePageOut.of(page, encode_cursor(page.next_cursor))
+
+
+@router.get("/face/{face_id}", responses=NOT_FOUND)
+async def get_face(
+    store: StoreDep,
+    face_id: UUID,
+    include_embedding: Annotated[bool, Query(alias="includeEmbedding")] = False,
+) -> FaceRecordOut:
+    return FaceRecordOut.of(await store.get(face_id, with_embedding=include_embedding))
+
+
+@router.get(
+    "/face/{face_id}/image",
+    response_class=Response,
+    responses={**NOT_FOUND, 200: {"content": {"image/*": {}}, "description": "The original photo."}},
+)
+async def get_face_image(store: StoreDep, face_id: UUID) -> Response:
+    image = await store.image(face_id)
+    return Response(image.data, media_type=image.content_type, headers={"Cache-Control": "private"})
+
+
+@router.patch("/face/{face_id}", responses=NOT_FOUND)
+async def update_face(store: StoreDep, face_id: UUID, update: FaceUpdate) -> FaceRecordOut:
+    """Change the display name and/or replace the metadata."""
+    record = await store.update(face_id, display_name=update.display_name, metadata=update.metadata)
+    return FaceRecordOut.of(record)
+
+
+@router.delete("/face/{face_id}", status_code=204, responses=NOT_FOUND)
+async def delete_face(store: StoreDep, face_id: UUID) -> Response:
+    """Erase the face for good: its vector, record and stored photo."""
+    await store.delete(face_id)
+    return Response(status_code=204)

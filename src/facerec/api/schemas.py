@@ -1,0 +1,152 @@
+"""The JSON the API speaks: camelCase fields, every shape named and documented."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from facerec.db.records import FacePage, FaceRecord, Match
+from facerec.models.faces import Box, DetectedFace, EncodedFace, FloatArray
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+class FaceBox(ApiModel):
+    """Pixel coordinates in the upright image."""
+
+    x: float = Field(examples=[412.5])
+    y: float = Field(examples=[118.0])
+    width: float = Field(examples=[96.3])
+    height: float = Field(examples=[121.8])
+
+    @classmethod
+    def of(cls, box: Box) -> "FaceBox":
+        return cls(x=box.x1, y=box.y1, width=box.width, height=box.height)
+
+
+class FaceOut(ApiModel):
+    box: FaceBox
+    landmarks: list[list[float]] = Field(
+        description="Five [x, y] points: left eye, right eye, nose tip, left and right mouth corner.",
+        examples=[[[440.1, 165.2], [484.0, 163.9], [463.2, 190.4], [445.7, 212.8], [480.3, 211.6]]],
+    )
+    det_score: float = Field(description="Detector confidence, 0 to 1.", examples=[0.87])
+
+    @classmethod
+    def of(cls, face: DetectedFace) -> "FaceOut":
+        return cls(box=FaceBox.of(face.box), landmarks=_points(face.landmarks), det_score=face.score)
+
+
+class EncodedFaceOut(FaceOut):
+    embedding: list[float] = Field(description="512 floats, unit L2 norm.")
+
+    @classmethod
+    def of_encoded(cls, encoded: EncodedFace) -> "EncodedFaceOut":
+        face = FaceOut.of(encoded.face)
+        return cls(**face.model_dump(), embedding=encoded.embedding.tolist())
+
+
+class EncodeResponse(ApiModel):
+    model: str = Field(description="Model pack that made the embedding.", examples=["buffalo_s"])
+    embedding: list[float] = Field(description="The most prominent face's embedding: 512 floats, unit norm.")
+    face: FaceOut = Field(description="The face the embedding came from.")
+    face_count: int = Field(description="How many faces the detector found in the photo.", examples=[1])
+    faces: list[EncodedFaceOut] | None = Field(
+        None, description="Every recognisable face, most prominent first (only with allFaces=true)."
+    )
+
+
+class FaceRecordOut(ApiModel):
+    id: UUID
+    display_name: str = Field(examples=["Ada Lovelace"])
+    image_url: str | None = Field(examples=["/api/face/2b1f0e4e-8a57-4df6-9d0e-0d2a6a3e1c11/image"])
+    inserted_at: datetime
+    updated_at: datetime
+    model: str = Field(examples=["buffalo_s"])
+    face: FaceOut
+    metadata: dict[str, Any] = Field(examples=[{"employeeId": "E-1042"}])
+    has_image: bool = Field(description="Whether the original photo is stored.")
+    embedding: list[float] | None = Field(None, description="Only with includeEmbedding=true.")
+
+    @classmethod
+    def of(cls, record: FaceRecord) -> "FaceRecordOut":
+        return cls(
+            id=record.id,
+            display_name=record.display_name,
+            image_url=record.image_url,
+            inserted_at=record.inserted_at,
+            updated_at=record.updated_at,
+            model=record.model,
+            face=FaceOut(
+                box=FaceBox.of(record.box), landmarks=_points(record.landmarks), det_score=record.det_score
+            ),
+            metadata=record.metadata,
+            has_image=record.has_image,
+            embedding=None if record.embedding is None else record.embedding.tolist(),
+        )
+
+
+class MatchOut(ApiModel):
+    id: UUID
+    display_name: str = Field(examples=["Ada Lovelace"])
+    score: float = Field(description="Cosine similarity, 1 - cosine distance.", examples=[0.71])
+    image_url: str | None
+
+    @classmethod
+    def of(cls, match: Match) -> "MatchOut":
+        return cls(id=match.id, display_name=match.display_name, score=match.score, image_url=match.image_url)
+
+
+class SearchResponse(ApiModel):
+    model: str = Field(examples=["buffalo_s"])
+    threshold: float = Field(description="Similarity cut-off applied.", examples=[0.4])
+    face: FaceOut = Field(description="The query face (the most prominent face of the photo).")
+    face_count: int = Field(description="How many faces the detector found in the photo.")
+    matches: list[MatchOut] = Field(description="Best first; empty when nobody is above the threshold.")
+
+
+class FaceUpdate(ApiModel):
+    display_name: str | None = Field(None, min_length=1, max_length=200)
+    metadata: dict[str, Any] | None = None
+
+
+class FacePageOut(ApiModel):
+    faces: list[FaceRecordOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last.")
+
+    @classmethod
+    def of(cls, page: FacePage, cursor: str | None) -> "FacePageOut":
+        return cls(faces=[FaceRecordOut.of(face) for face in page.faces], next_cursor=cursor)
+
+
+class ErrorDetail(ApiModel):
+    field: str
+    message: str
+
+
+class Error(ApiModel):
+    code: str = Field(description="Stable, machine-readable.", examples=["no_face"])
+    message: str = Field(description="For humans.", examples=["no face was found in the image"])
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorBody(ApiModel):
+    error: Error
+
+
+class Health(ApiModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(ApiModel):
+    status: str = Field(examples=["ready"])
+    model: str | None = Field(examples=["buffalo_s"])
+    database: str = Field(examples=["ok"])
+
+
+def _points(landmarks: FloatArray) -> list[list[float]]:
+    return [[float(x), float(y)] for x, y in landmarks]

@@ -1,0 +1,73 @@
+"""Domain errors. Raised anywhere below the API; turned into HTTP responses in `facerec.api.errors` only."""
+
+from typing import ClassVar
+
+
+class FacerecError(Exception):
+    """A failure the client can act on. `code` is stable and machine-readable."""
+
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidImage(FacerecError):
+    code = "invalid_image"
+
+
+class UnsupportedImageFormat(FacerecError):
+    code = "unsupported_format"
+
+
+class TruncatedImage(FacerecError):
+    code = "truncated_image"
+
+
+class ImageTooLarge(FacerecError):
+    """The image decodes to more pixels than allowed (decompression bombs included)."""
+
+    code = "image_too_large"
+
+
+class PayloadTooLarge(FacerecError):
+    """The request body is over the upload limit."""
+
+    code = "payload_too_large"
+
+
+class NoFaceFound(FacerecError):
+    code = "no_face"
+
+
+class FaceTooSmall(FacerecError):
+    code = "face_too_small"
+
+
+class MultipleFaces(FacerecError):
+    code = "multiple_faces"
+
+
+class InvalidCursor(FacerecError):
+    code = "invalid_cursor"
+
+
+class FaceNotFound(FacerecError):
+    code = "face_not_found"
+
+
+class DatabaseUnavailable(FacerecError):
+    code = "database_unavailable"
+
+
+class ModelUnavailable(FacerecError):
+    """A model pack cannot be found, fetched or verified. Raised at startup."""
+
+    code = "model_unavailable"
+
+
+class DataDirectoryInUse(FacerecError):
+    """Another service already runs the embedded database in this data directory."""
+
+    code = "data_directory_in_use"

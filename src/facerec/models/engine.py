@@ -1,0 +1,148 @@
+"""The face engine: SCRFD detection, 5-point alignment to 112x112, ArcFace embedding.
+
+insightface's own model classes run on sessions we create, so providers and thread counts are ours.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from insightface.model_zoo.arcface_onnx import ArcFaceONNX
+from insightface.model_zoo.scrfd import SCRFD
+from insightface.utils.face_align import norm_crop
+
+from facerec.errors import FaceTooSmall, NoFaceFound
+from facerec.models.faces import (
+    Box,
+    DetectedFace,
+    EncodedFace,
+    Encoding,
+    FloatArray,
+    ImageArray,
+    prominence,
+)
+from facerec.models.sessions import (
+    ALIGNED_FACE_SIDE,
+    Device,
+    check_detector,
+    check_recognizer,
+    open_session,
+)
+from facerec.models.store import PackFiles
+
+# SCRFD was trained on faces that are a small part of the frame and misses a face that fills it
+# (insightface issue 1518). When the main pass finds nothing, the photo is padded so the face covers
+# a share of the frame the detector was trained on, and detected again (docs/DETECTION.md).
+FALLBACK_PAD_RATIO = 0.5
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    det_size: int = 640
+    det_threshold: float = 0.5
+    min_face_size: int = 20
+    device: Device = "auto"
+    intra_op_threads: int = 0
+
+
+class FaceEngine:
+    """Turns a decoded image into face embeddings. Thread-safe; knows nothing of HTTP."""
+
+    def __init__(self, files: PackFiles, options: EngineOptions) -> None:
+        self.pack_name = files.pack.name
+        self.options = options
+        detector_session = open_session(
+            files.detector, device=options.device, intra_op_threads=options.intra_op_threads
+        )
+        check_detector(detector_session, files.detector)
+        recognizer_session = open_session(
+            files.recognizer, device=options.device, intra_op_threads=options.intra_op_threads
+        )
+        check_recognizer(recognizer_session, files.recognizer)
+        self._detector = SCRFD(str(files.detector), session=detector_session)
+        self._detector.prepare(
+            0, input_size=(options.det_size, options.det_size), det_thresh=options.det_threshold
+        )
+        self._recognizer = ArcFaceONNX(str(files.recognizer), session=recognizer_session)
+
+    def warm_up(self) -> None:
+        """Run every path once, so the first request is as fast as the rest."""
+        blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
+        self._detect(blank)
+        self._detect(_pad(blank, FALLBACK_PAD_RATIO))
+        self._embed(blank, [np.zeros((5, 2), dtype=np.float32) + ALIGNED_FACE_SIDE / 2])
+
+    def detect(self, image: ImageArray) -> list[DetectedFace]:
+        """Every face found, most prominent first."""
+        faces = self._detect(image)
+        if not faces:
+            faces = self._detect_padded(image)
+        return sorted(faces, key=lambda face: face.prominence, reverse=True)
+
+    def encode(self, image: ImageArray, *, all_faces: bool) -> Encoding:
+        """Embed the most prominent face, or every face large enough to recognise."""
+        detected = self.detect(image)
+        if not detected:
+            raise NoFaceFound("no face was found in the image")
+        usable = [face for face in detected if face.box.width >= self.options.min_face_size]
+        if not usable:
+            raise FaceTooSmall(
+                f"the largest face is {detected[0].box.width:.0f} px wide; "
+                f"at least {self.options.min_face_size} px is needed"
+            )
+        chosen = usable if all_faces else usable[:1]
+        embeddings = self._embed(image, [face.landmarks for face in chosen])
+        return Encoding(
+            faces=[EncodedFace(face, vector) for face, vector in zip(chosen, embeddings, strict=True)],
+            detected=len(detected),
+            recognisable=len(usable),
+        )
+
+    def _detect(self, image: ImageArray) -> list[DetectedFace]:
+        size = self.options.det_size
+        boxes, landmarks = self._detector.detect(image, input_size=[(size, size)])
+        height, width = image.shape[:2]
+        faces = []
+        for row, points in zip(boxes, landmarks, strict=True):
+            box = Box(*(float(value) for value in row[:4]))
+            faces.append(
+                DetectedFace(
+                    box=box,
+                    landmarks=points.astype(np.float32),
+                    score=float(row[4]),
+                    prominence=prominence(box, width, height),
+                )
+            )
+        return faces
+
+    def _detect_padded(self, image: ImageArray) -> list[DetectedFace]:
+        height, width = image.shape[:2]
+        pad = int(max(height, width) * FALLBACK_PAD_RATIO)
+        found = self._detect(_pad(image, FALLBACK_PAD_RATIO))
+        return [_shift(face, -pad, width, height) for face in found]
+
+    def _embed(self, image: ImageArray, landmarks: list[FloatArray]) -> list[FloatArray]:
+        crops = [norm_crop(image, landmark=points, image_size=ALIGNED_FACE_SIDE) for points in landmarks]
+        raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
+        norms = np.linalg.norm(raw, axis=1, keepdims=True)
+        return list(raw / np.maximum(norms, np.finfo(np.float32).tiny))
+
+
+def _pad(image: ImageArray, ratio: float) -> ImageArray:
+    pad = int(max(image.shape[:2]) * ratio)
+    padded: ImageArray = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode="constant")
+    return padded
+
+
+def _shift(face: DetectedFace, offset: int, width: int, height: int) -> DetectedFace:
+    box = Box(
+        face.box.x1 + offset,
+        face.box.y1 + offset,
+        face.box.x2 + offset,
+        face.box.y2 + offset,
+    )
+    return DetectedFace(
+        box=box,
+        landmarks=face.landmarks + np.float32(offset),
+        score=face.score,
+        prominence=prominence(box, width, height),
+    )

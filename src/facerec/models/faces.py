@@ -1,0 +1,60 @@
+"""Data shapes of the face pipeline and the rule that picks the most prominent face."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+ImageArray = npt.NDArray[np.uint8]  # H x W x 3, BGR (insightface's convention)
+
+
+@dataclass(frozen=True)
+class Box:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    box: Box
+    landmarks: FloatArray  # 5 x 2: eyes, nose, mouth corners
+    score: float
+    prominence: float  # how much this face is the subject of the photo; see `prominence`
+
+
+@dataclass(frozen=True)
+class EncodedFace:
+    face: DetectedFace
+    embedding: FloatArray  # 512, unit L2 norm
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """The faces kept from one image, most prominent first, and how many the detector saw."""
+
+    faces: list[EncodedFace]
+    detected: int  # every face found
+    recognisable: int  # faces large enough to embed
+
+
+def prominence(box: Box, image_width: int, image_height: int) -> float:
+    """Face area, discounted by up to half as the face centre moves from the image centre to a corner.
+
+    A large face wins over a small one; between faces of similar size the central one wins.
+    """
+    half_diagonal = float(np.hypot(image_width, image_height)) / 2
+    dx = (box.x1 + box.x2) / 2 - image_width / 2
+    dy = (box.y1 + box.y2) / 2 - image_height / 2
+    off_centre = min(1.0, float(np.hypot(dx, dy)) / half_diagonal)
+    return box.width * box.height * (1.0 - 0.5 * off_centre)

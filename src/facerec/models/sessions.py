@@ -1,0 +1,64 @@
+"""ONNX Runtime sessions we own: providers and thread counts from settings, shapes checked before use."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import onnxruntime as ort
+from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidProtobuf, NoSuchFile
+
+from facerec.errors import ModelUnavailable
+
+Device = Literal["auto", "cpu", "cuda"]
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+EMBEDDING_SIZE = 512
+ALIGNED_FACE_SIDE = 112
+
+
+def providers_for(device: Device) -> list[str]:
+    available = ort.get_available_providers()
+    if device == "cuda" and CUDA not in available:
+        raise ModelUnavailable("DEVICE=cuda was asked for, but onnxruntime-gpu with CUDA is not installed")
+    if device != "cpu" and CUDA in available:
+        return [CUDA, CPU]
+    return [CPU]
+
+
+def open_session(path: Path, *, device: Device, intra_op_threads: int) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = intra_op_threads
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3  # a batch larger than the model's nominal 1 is fine; no warning per run
+    try:
+        return ort.InferenceSession(str(path), options, providers=providers_for(device))
+    except (Fail, InvalidProtobuf, NoSuchFile) as error:
+        raise ModelUnavailable(f"{path} is not a loadable ONNX model: {error}") from error
+
+
+def check_detector(session: ort.InferenceSession, path: Path) -> None:
+    """An SCRFD detector with landmarks: one NCHW image input, 3 strides x (score, box, 5 keypoints)."""
+    inputs = session.get_inputs()
+    outputs = session.get_outputs()
+    if len(inputs) != 1 or not _is_image_input(inputs[0].shape, side=None) or len(outputs) not in (9, 15):
+        raise ModelUnavailable(f"{path} is not an SCRFD face detector with landmarks")
+
+
+def check_recognizer(session: ort.InferenceSession, path: Path) -> None:
+    """An ArcFace recognizer: 112x112 face crops in, one 512-D embedding per crop out."""
+    inputs = session.get_inputs()
+    outputs = session.get_outputs()
+    if (
+        len(inputs) != 1
+        or not _is_image_input(inputs[0].shape, side=ALIGNED_FACE_SIDE)
+        or len(outputs) != 1
+        or outputs[0].shape[-1] != EMBEDDING_SIZE
+    ):
+        raise ModelUnavailable(f"{path} is not an ArcFace model producing {EMBEDDING_SIZE}-D embeddings")
+
+
+def _is_image_input(shape: Sequence[object], *, side: int | None) -> bool:
+    if len(shape) != 4 or shape[1] != 3:
+        return False
+    return side is None or (shape[2] == side and shape[3] == side)
