@@ -7,12 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from facerec.api.app import create_app
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
 from facerec.settings import Settings
+from tests.asgi import running_client
 from tests.photos import Photos
 
 PGVECTOR_IMAGE = "pgvector/pgvector:pg17"
@@ -51,33 +50,19 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         model_cache_dir=tmp_path_factory.mktemp("models"),
         auto_migrate=False,
-        max_upload_bytes=2 * 1024 * 1024,
         inference_workers=2,
     )
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[ASGIApp]:
-    """The real application with its lifespan running, as an ASGI server would run it."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application) as state:
-
-        async def served(scope: Scope, receive: Receive, send: Send) -> None:
-            scope["state"] = dict(state)  # what a server does with the lifespan state, per request
-            await application(scope, receive, send)
-
-        yield served
-
-
-@pytest.fixture(scope="session")
-async def client(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://facerec.test") as http:
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client to the real application, its lifespan running for the whole session."""
+    async with running_client(settings) as http:
         yield http
 
 

@@ -10,7 +10,9 @@ import insightface
 from PIL import Image
 
 INSIGHTFACE_IMAGES = Path(insightface.__file__).parent / "data" / "images"
-DEEPFACE_DIR = Path(os.environ.get("FACEREC_DEEPFACE_DIR", Path(__file__).parents[2] / "shared/data/faces-deepface"))
+DEEPFACE_DIR = Path(
+    os.environ.get("FACEREC_DEEPFACE_DIR", Path(__file__).parents[2] / "shared" / "data" / "faces-deepface")
+)
 
 
 @dataclass(frozen=True)

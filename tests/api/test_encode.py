@@ -8,21 +8,28 @@ from tests.api.helpers import assert_error, cosine, image_file
 from tests.photos import Photos, encoded
 
 
-async def test_encode_returns_a_unit_embedding_with_its_face(client: httpx.AsyncClient, photos: Photos) -> None:
+async def test_encode_returns_a_unit_embedding_with_its_face(
+    client: httpx.AsyncClient, photos: Photos
+) -> None:
     response = await client.post("/api/face/encode", files=image_file(photos.bytes_of(photos.group)))
 
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["model"] == "buffalo_s"
     assert len(body["embedding"]) == 512
-    assert np.linalg.norm(body["embedding"]) == np.float64(1.0) or abs(np.linalg.norm(body["embedding"]) - 1) < 1e-5
+    assert (
+        np.linalg.norm(body["embedding"]) == np.float64(1.0)
+        or abs(np.linalg.norm(body["embedding"]) - 1) < 1e-5
+    )
     assert body["faceCount"] == 6
     assert set(body["face"]) == {"box", "landmarks", "detScore"}
     assert len(body["face"]["landmarks"]) == 5
     assert body["faces"] is None
 
 
-async def test_all_faces_returns_every_face_most_prominent_first(client: httpx.AsyncClient, photos: Photos) -> None:
+async def test_all_faces_returns_every_face_most_prominent_first(
+    client: httpx.AsyncClient, photos: Photos
+) -> None:
     response = await client.post(
         "/api/face/encode", files=image_file(photos.bytes_of(photos.group)), data={"allFaces": "true"}
     )
@@ -35,7 +42,9 @@ async def test_all_faces_returns_every_face_most_prominent_first(client: httpx.A
 
 async def test_default_face_is_the_largest_central_one(client: httpx.AsyncClient, photos: Photos) -> None:
     group = photos.open(photos.group)
-    response = await client.post("/api/face/encode", files=image_file(encoded(group)), data={"allFaces": "true"})
+    response = await client.post(
+        "/api/face/encode", files=image_file(encoded(group)), data={"allFaces": "true"}
+    )
     faces = response.json()["faces"]
     areas = [face["box"]["width"] * face["box"]["height"] for face in faces]
     # A big face at the edge of the photo must not lose to a slightly bigger face in the centre, and
@@ -48,7 +57,8 @@ async def test_a_face_that_fills_the_photo_is_found(client: httpx.AsyncClient, p
     tight = photos.open(photos.tight_face)
     for side in (112, 400, 1000):
         response = await client.post(
-            "/api/face/encode", files=image_file(encoded(tight.resize((side, side), Image.Resampling.LANCZOS)))
+            "/api/face/encode",
+            files=image_file(encoded(tight.resize((side, side), Image.Resampling.LANCZOS))),
         )
         assert response.status_code == 200, f"{side}px: {response.text}"
 
@@ -74,7 +84,9 @@ async def test_photo_without_a_face_is_422_no_face(client: httpx.AsyncClient) ->
     assert_error(response, 422, "no_face")
 
 
-async def test_face_below_minimum_size_is_422_face_too_small(client: httpx.AsyncClient, photos: Photos) -> None:
+async def test_face_below_minimum_size_is_422_face_too_small(
+    client: httpx.AsyncClient, photos: Photos
+) -> None:
     group = photos.open(photos.group)
     tiny = group.resize((group.width // 8, group.height // 8), Image.Resampling.LANCZOS)
     canvas = Image.new("RGB", (640, 640), (128, 128, 128))
@@ -86,9 +98,7 @@ async def test_face_below_minimum_size_is_422_face_too_small(client: httpx.Async
 async def test_event_loop_stays_free_while_encodes_run(client: httpx.AsyncClient, photos: Photos) -> None:
     """/healthz answers while several encodes are still in flight: inference is off the event loop."""
     data = photos.bytes_of(photos.group)
-    encodes = [
-        asyncio.create_task(client.post("/api/face/encode", files=image_file(data))) for _ in range(6)
-    ]
+    encodes = [asyncio.create_task(client.post("/api/face/encode", files=image_file(data))) for _ in range(6)]
     await asyncio.sleep(0)  # let them start
 
     health = await client.get("/healthz")

@@ -147,7 +147,7 @@ class FaceStore:
         )
         if row is None:
             raise FaceNotFound(f"no face with id {face_id}")
-        return _record(row, embedding=row["face_vec"] if with_embedding else None)
+        return _record(row, embedding=row["face_vec"].to_numpy() if with_embedding else None)
 
 
 def _record(row: Any, *, embedding: np.ndarray | None) -> FaceRecord:

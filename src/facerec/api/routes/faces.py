@@ -39,7 +39,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", tags=["faces"])
 
 DisplayName = Annotated[str, AfterValidator(clean_display_name)]
-MetadataForm = Annotated[Metadata, BeforeValidator(parse_metadata)]
+MetadataForm = Annotated[Metadata | None, BeforeValidator(parse_metadata)]
 
 
 @router.post("/face/encode", responses=ERRORS)
@@ -67,7 +67,7 @@ async def register(
     service: ServiceDep,
     image: ImageDep,
     display_name: Annotated[DisplayName, Form(alias="displayName", description="1-200 characters, trimmed.")],
-    metadata: Annotated[MetadataForm, Form(description="A JSON object, at most 16 KiB.")] = None,  # type: ignore[assignment]
+    metadata: Annotated[MetadataForm, Form(description="A JSON object, at most 16 KiB.")] = None,
     image_url: Annotated[str | None, Form(alias="imageUrl", max_length=2048)] = None,
     most_prominent: Annotated[
         bool, Form(alias="mostProminent", description="With several faces, register the most prominent.")
@@ -79,7 +79,7 @@ async def register(
         image,
         Registration(
             display_name=display_name,
-            metadata=metadata,
+            metadata=metadata or {},
             image_url=image_url,
             take_most_prominent=most_prominent,
         ),

@@ -1,0 +1,131 @@
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facerec.errors import ImageTooLarge, InvalidImage, TruncatedImage, UnsupportedImageFormat
+from facerec.imaging.intake import decode_image
+from tests.photos import Photos, encoded
+
+MAX_PIXELS = 40_000_000
+
+
+@pytest.fixture(scope="module")
+def face(photos: Photos) -> Image.Image:
+    return photos.open(photos.tight_face).resize((200, 200))
+
+
+@pytest.mark.parametrize(
+    ("image_format", "media_type"),
+    [
+        ("JPEG", "image/jpeg"),
+        ("PNG", "image/png"),
+        ("WEBP", "image/webp"),
+        ("BMP", "image/bmp"),
+        ("GIF", "image/gif"),
+        ("TIFF", "image/tiff"),
+    ],
+)
+def test_every_accepted_format_decodes_to_bgr(face: Image.Image, image_format: str, media_type: str) -> None:
+    decoded = decode_image(encoded(face, image_format), max_pixels=MAX_PIXELS)
+
+    assert decoded.media_type == media_type
+    assert decoded.pixels.shape == (200, 200, 3)
+    assert decoded.pixels.dtype == np.uint8
+
+
+def test_channels_are_bgr() -> None:
+    red = Image.new("RGB", (8, 8), (255, 0, 0))
+    pixels = decode_image(encoded(red, "PNG"), max_pixels=MAX_PIXELS).pixels
+    assert tuple(pixels[0, 0]) == (0, 0, 255)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "RGBA", "CMYK", "LA", "1"])
+def test_other_modes_become_rgb(face: Image.Image, mode: str) -> None:
+    image_format = "JPEG" if mode in ("CMYK", "L") else "PNG"
+    if mode == "LA":
+        image_format = "PNG"
+    decoded = decode_image(encoded(face.convert(mode), image_format), max_pixels=MAX_PIXELS)
+    assert decoded.pixels.shape == (200, 200, 3)
+
+
+def test_transparent_pixels_are_composited_on_white() -> None:
+    clear = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    pixels = decode_image(encoded(clear, "PNG"), max_pixels=MAX_PIXELS).pixels
+    assert (pixels == 255).all()
+
+
+def test_sixteen_bit_images_are_scaled_not_clipped() -> None:
+    ramp = (np.linspace(0, 65535, 256, dtype=np.float64).reshape(16, 16)).astype(np.uint16)
+    pixels = decode_image(encoded(Image.fromarray(ramp), "PNG"), max_pixels=MAX_PIXELS).pixels
+    assert pixels[0, 0, 0] == 0
+    assert pixels[-1, -1, 0] == 255
+    assert 100 < pixels[8, 0, 0] < 155  # the middle of the ramp stays in the middle
+
+
+def test_gif_first_frame_is_used() -> None:
+    frames = [Image.new("RGB", (10, 10), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    pixels = decode_image(buffer.getvalue(), max_pixels=MAX_PIXELS).pixels
+    assert tuple(pixels[5, 5]) == (0, 0, 255)  # red, in BGR
+
+
+def test_exif_orientation_turns_the_image_upright() -> None:
+    wide = Image.new("RGB", (40, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    pixels = decode_image(encoded(wide, exif=exif.tobytes()), max_pixels=MAX_PIXELS).pixels
+    assert pixels.shape[:2] == (40, 20)
+
+
+def test_empty_upload_is_invalid() -> None:
+    with pytest.raises(InvalidImage):
+        decode_image(b"", max_pixels=MAX_PIXELS)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"hello, this is text",
+        bytes(range(256)) * 8,
+        b"<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>",
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF",
+    ],
+)
+def test_non_images_are_invalid(data: bytes) -> None:
+    with pytest.raises(InvalidImage):
+        decode_image(data, max_pixels=MAX_PIXELS)
+
+
+def test_readable_but_unaccepted_format_is_unsupported(face: Image.Image) -> None:
+    with pytest.raises(UnsupportedImageFormat):
+        decode_image(encoded(face, "PPM"), max_pixels=MAX_PIXELS)
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_truncated_files_are_refused(face: Image.Image, image_format: str) -> None:
+    data = encoded(face, image_format)
+    with pytest.raises(TruncatedImage):
+        decode_image(data[: len(data) // 2], max_pixels=MAX_PIXELS)
+
+
+def test_a_decompression_bomb_is_refused_from_its_header() -> None:
+    """A PNG that claims 40000x40000 pixels is refused before a single row is inflated."""
+    header = struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 1_000_000)  # the start of 4.8 GB of zeros
+    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", rows) + _chunk(b"IEND", b"")
+    with pytest.raises(ImageTooLarge):
+        decode_image(data, max_pixels=MAX_PIXELS)
+
+
+def test_the_pixel_limit_is_a_setting(face: Image.Image) -> None:
+    with pytest.raises(ImageTooLarge):
+        decode_image(encoded(face), max_pixels=199 * 200)
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))

@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from insightface.app import FaceAnalysis
+
+from facerec.errors import NoFaceFound
+from facerec.imaging.intake import decode_image
+from facerec.models.engine import FaceEngine
+from facerec.models.loader import load_engine
+from facerec.models.packs import PACKS
+from facerec.models.store import bundled_model_dir
+from facerec.settings import Settings
+from tests.photos import DEEPFACE_DIR, Photos
+
+
+@pytest.fixture(scope="module")
+def engine(settings: Settings) -> FaceEngine:
+    return load_engine(settings)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> FaceAnalysis:
+    """insightface's own pipeline on the same buffalo_s files."""
+    pack = PACKS["buffalo_s"]
+    folder = tmp_path_factory.mktemp("buffalo_s")
+    for model_file in pack.files:
+        (folder / model_file.name).symlink_to(bundled_model_dir() / model_file.name)
+    analysis = FaceAnalysis(name=str(folder), providers=["CPUExecutionProvider"])
+    analysis.prepare(ctx_id=-1, det_size=(640, 640))
+    return analysis
+
+
+def _unseen_photos(photos: Photos) -> list[Path]:
+    extra = sorted(DEEPFACE_DIR.glob("img*.jpg"))[:8] if DEEPFACE_DIR.is_dir() else []
+    return [photos.group, *extra]
+
+
+def test_embeddings_agree_with_insightface(
+    engine: FaceEngine, reference: FaceAnalysis, photos: Photos
+) -> None:
+    """Same pack, same image: every face's embedding matches FaceAnalysis to cosine >= 0.999."""
+    compared = 0
+    for path in _unseen_photos(photos):
+        pixels = decode_image(path.read_bytes(), max_pixels=100_000_000).pixels
+        ours = engine.encode(pixels, all_faces=True).faces
+        theirs = reference.get(pixels)
+        for face in ours:
+            centre = np.array([face.face.box.x1 + face.face.box.x2, face.face.box.y1 + face.face.box.y2]) / 2
+            twin = min(
+                theirs, key=lambda other: np.linalg.norm((other.bbox[:2] + other.bbox[2:]) / 2 - centre)
+            )
+            expected = twin.embedding / np.linalg.norm(twin.embedding)
+            assert float(face.embedding @ expected) >= 0.999, path.name
+            compared += 1
+    assert compared >= 6
+
+
+def test_embeddings_are_unit_float32_512(engine: FaceEngine, photos: Photos) -> None:
+    pixels = decode_image(photos.bytes_of(photos.group), max_pixels=100_000_000).pixels
+    for face in engine.encode(pixels, all_faces=True).faces:
+        assert face.embedding.dtype == np.float32
+        assert face.embedding.shape == (512,)
+        assert abs(float(np.linalg.norm(face.embedding)) - 1) < 1e-5
+
+
+def test_faces_come_most_prominent_first(engine: FaceEngine, photos: Photos) -> None:
+    pixels = decode_image(photos.bytes_of(photos.group), max_pixels=100_000_000).pixels
+    faces = engine.detect(pixels)
+    assert len(faces) == 6
+    assert [face.prominence for face in faces] == sorted((face.prominence for face in faces), reverse=True)
+
+
+def test_blank_image_has_no_face(engine: FaceEngine) -> None:
+    with pytest.raises(NoFaceFound):
+        engine.encode(np.full((480, 640, 3), 127, dtype=np.uint8), all_faces=False)
