@@ -1,0 +1,239 @@
+"""Benchmark POST /api/face/encode against insightface's own FaceAnalysis, in the same run.
+
+    python bench/encode.py [--image PATH] [--requests 60] [--seconds 20] [--clients 1,2,4]
+
+For each service configuration (inference workers x ONNX Runtime threads) it starts `facerec serve` on a
+loopback port (embedded Postgres in a temporary directory), then measures:
+- latency: sequential requests, p50/p95, against FaceAnalysis.get() on the same bytes (decode included);
+- throughput: N concurrent clients for a fixed time, against the library's best throughput (one loop
+  with ONNX Runtime's default threads, or two threads sharing one FaceAnalysis).
+Prints a markdown report.
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import httpx
+import insightface
+import numpy as np
+import psutil
+from insightface.app import FaceAnalysis
+
+from facerec.models.packs import PACKS
+from facerec.models.store import bundled_model_dir
+
+DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-deepface" / "img1.jpg"
+FALLBACK_IMAGE = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"
+CONFIGS = ((1, 0), (2, 1), (1, 2))  # (INFERENCE_WORKERS, INTRA_OP_THREADS); 0 = all cores
+
+
+@dataclass(frozen=True)
+class Latency:
+    p50_ms: float
+    p95_ms: float
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    workers: int
+    threads: int
+    latency: Latency
+    throughput: dict[int, float]  # clients -> requests per second
+    rss_mib: float
+
+
+def latency_of(samples: list[float]) -> Latency:
+    ordered = sorted(samples)
+    return Latency(statistics.median(ordered) * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000)
+
+
+def library_analysis() -> FaceAnalysis:
+    folder = Path(tempfile.mkdtemp(prefix="buffalo_s-"))
+    for model_file in PACKS["buffalo_s"].files:
+        (folder / model_file.name).symlink_to(bundled_model_dir() / model_file.name)
+    analysis = FaceAnalysis(name=str(folder), providers=["CPUExecutionProvider"])
+    analysis.prepare(ctx_id=-1, det_size=(640, 640))
+    return analysis
+
+
+def library_once(analysis: FaceAnalysis, data: bytes) -> None:
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if not analysis.get(image):
+        raise SystemExit("the library found no face in the benchmark image")
+
+
+def time_calls(call: Callable[[], None], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def library_throughput(analysis: FaceAnalysis, data: bytes, seconds: float, threads: int) -> float:
+    done = [0] * threads
+    deadline = time.perf_counter() + seconds
+
+    def loop(slot: int) -> None:
+        while time.perf_counter() < deadline:
+            library_once(analysis, data)
+            done[slot] += 1
+
+    workers = [threading.Thread(target=loop, args=(slot,)) for slot in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / seconds
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_service(workers: int, threads: int, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = os.environ | {
+        "INFERENCE_WORKERS": str(workers),
+        "INTRA_OP_THREADS": str(threads),
+        "DATA_DIR": str(data_dir),
+    }
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "facerec", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                return process, base_url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    process.kill()
+    raise SystemExit("the service did not become ready in 120 s")
+
+
+def service_latency(base_url: str, data: bytes, count: int) -> Latency:
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+
+        def call() -> None:
+            client.post(
+                "/api/face/encode", files={"image": ("face.jpg", data, "image/jpeg")}
+            ).raise_for_status()
+
+        time_calls(call, 3)  # connection and caches
+        return latency_of(time_calls(call, count))
+
+
+async def service_throughput(base_url: str, data: bytes, clients: int, seconds: float) -> float:
+    deadline = time.perf_counter() + seconds
+    done = 0
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            response = await client.post(
+                "/api/face/encode", files={"image": ("face.jpg", data, "image/jpeg")}
+            )
+            response.raise_for_status()
+            done += 1
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        return done / (time.perf_counter() - started)
+
+
+def bench_service(
+    workers: int, threads: int, data: bytes, args: argparse.Namespace, clients: list[int]
+) -> ServiceResult:
+    with tempfile.TemporaryDirectory(prefix="facerec-bench-") as data_dir:
+        process, base_url = start_service(workers, threads, Path(data_dir))
+        try:
+            latency = service_latency(base_url, data, args.requests)
+            throughput = {
+                n: asyncio.run(service_throughput(base_url, data, n, args.seconds)) for n in clients
+            }
+            rss = psutil.Process(process.pid).memory_info().rss / 2**20
+        finally:
+            process.terminate()
+            process.wait(30)
+    return ServiceResult(workers, threads, latency, throughput, rss)
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--image", type=Path, default=DEFAULT_IMAGE if DEFAULT_IMAGE.is_file() else FALLBACK_IMAGE
+    )
+    parser.add_argument("--requests", type=int, default=60, help="sequential requests for latency")
+    parser.add_argument("--seconds", type=float, default=20, help="duration of each throughput run")
+    parser.add_argument("--clients", default="1,2,4", help="concurrent clients for throughput")
+    args = parser.parse_args()
+    data = args.image.read_bytes()
+    clients = [int(n) for n in args.clients.split(",")]
+
+    analysis = library_analysis()
+    time_calls(lambda: library_once(analysis, data), 3)
+    library = latency_of(time_calls(lambda: library_once(analysis, data), args.requests))
+    library_rates = {n: library_throughput(analysis, data, args.seconds, n) for n in (1, 2)}
+    best_library = max(library_rates.values())
+    results = [bench_service(workers, threads, data, args, clients) for workers, threads in CONFIGS]
+
+    print(f"# encode benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
+    print(f"\nImage: `{args.image.name}` ({len(data)} bytes); {args.requests} sequential requests; ")
+    print(f"throughput runs of {args.seconds:.0f} s.\n")
+    print(f"Library (FaceAnalysis buffalo_s, det 640, decode included): p50 {library.p50_ms:.1f} ms, ")
+    print(f"p95 {library.p95_ms:.1f} ms; throughput {library_rates[1]:.2f}/s in one loop, ")
+    print(f"{library_rates[2]:.2f}/s in two threads.\n")
+    header = " | ".join(f"{n} client{'s' if n > 1 else ''} /s" for n in clients)
+    print(f"| workers x threads | p50 ms | p95 ms | p50 vs library | {header} | best vs library | RSS MiB |")
+    print("|" + " --- |" * (6 + len(clients)))
+    for result in results:
+        rates = " | ".join(f"{result.throughput[n]:.2f}" for n in clients)
+        print(
+            f"| {result.workers} x {result.threads or 'all'} | {result.latency.p50_ms:.1f} | "
+            f"{result.latency.p95_ms:.1f} | {result.latency.p50_ms / library.p50_ms:.2f}x | {rates} | "
+            f"{max(result.throughput.values()) / best_library:.2f}x | {result.rss_mib:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
