@@ -61,6 +61,12 @@ class DatabaseUnavailable(FacerecError):
     code = "database_unavailable"
 
 
+class Overloaded(FacerecError):
+    """Every inference slot and waiting place is taken."""
+
+    code = "overloaded"
+
+
 class ModelUnavailable(FacerecError):
     """A model pack cannot be found, fetched or verified. Raised at startup."""
 

@@ -7,19 +7,33 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
+from facerec.errors import Overloaded
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 class BlockingRunner:
-    """A dedicated thread pool; `await runner.run(func, *args)` never blocks the event loop."""
+    """A dedicated thread pool; `await runner.run(func, *args)` never blocks the event loop.
 
-    def __init__(self, workers: int, *, name: str = "facerec-inference") -> None:
+    At most `workers + max_waiting` jobs are accepted at once; past that `run` refuses at once with
+    `Overloaded`, so a burst is answered quickly instead of queueing without bound.
+    """
+
+    def __init__(self, workers: int, *, max_waiting: int, name: str = "facerec-inference") -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._capacity = workers + max_waiting
+        self._accepted = 0
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(func, *args, **kwargs))
+        if self._accepted >= self._capacity:
+            raise Overloaded(f"{self._accepted} images are being processed; try again shortly")
+        self._accepted += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, functools.partial(func, *args, **kwargs))
+        finally:
+            self._accepted -= 1
 
     def __enter__(self) -> Self:
         return self

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     det_threshold: float = Field(0.5, gt=0, lt=1)
     min_face_size: int = Field(20, ge=1, description="Faces narrower than this (px) are refused.")
     inference_workers: int = Field(1, ge=1, le=64, description="Threads running inference.")
+    max_waiting_jobs: int = Field(
+        16, ge=0, le=10_000, description="Images that may wait for a worker; beyond, 503 overloaded."
+    )
     intra_op_threads: int = Field(0, ge=0, le=64, description="ONNX Runtime threads per job; 0 = all cores.")
 
     # Uploads

@@ -6,16 +6,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TypedDict
 
-import asyncpg
 from fastapi import FastAPI
 
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.routes import faces, health
+from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.faces import FaceStore
 from facerec.db.migrate import upgrade_to_head
-from facerec.db.pool import create_pool
 from facerec.executor import BlockingRunner
 from facerec.models.loader import load_engine
 from facerec.service import FaceService
@@ -28,7 +27,7 @@ class State(TypedDict):
     settings: Settings
     service: FaceService
     store: FaceStore
-    pool: asyncpg.Pool
+    database: Database
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,20 +49,23 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         async with AsyncExitStack() as stack:
-            runner = stack.enter_context(BlockingRunner(settings.inference_workers))
-            loading = asyncio.ensure_future(runner.run(load_engine, settings))
-            database_url = await _database_url(settings, stack)
-            if settings.auto_migrate:
-                await asyncio.to_thread(upgrade_to_head, database_url)
-            pool = await create_pool(
-                database_url,
-                min_size=settings.db_pool_min_size,
-                max_size=settings.db_pool_max_size,
-                statement_cache_size=settings.db_statement_cache_size,
+            runner = stack.enter_context(
+                BlockingRunner(settings.inference_workers, max_waiting=settings.max_waiting_jobs)
             )
-            stack.push_async_callback(pool.close)
+            loading = asyncio.ensure_future(runner.run(load_engine, settings))
+            database = Database(
+                await _database_url(settings, stack),
+                PoolOptions(
+                    min_size=settings.db_pool_min_size,
+                    max_size=settings.db_pool_max_size,
+                    statement_cache_size=settings.db_statement_cache_size,
+                ),
+                prepare=upgrade_to_head if settings.auto_migrate else None,
+            )
+            await database.start()
+            stack.push_async_callback(database.close)
             engine = await loading
-            store = FaceStore(pool)
+            store = FaceStore(database)
             service = FaceService(
                 engine=engine,
                 runner=runner,
@@ -72,7 +74,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 store_images=settings.store_images,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
-            yield State(settings=settings, service=service, store=store, pool=pool)
+            yield State(settings=settings, service=service, store=store, database=database)
 
     return lifespan
 

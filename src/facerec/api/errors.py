@@ -22,9 +22,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidCursor: 422,
     errors.FaceNotFound: 404,
     errors.DatabaseUnavailable: 503,
+    errors.Overloaded: 503,
     errors.ModelUnavailable: 503,
 }
 
+RETRY_AFTER_S = 1
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -40,7 +42,10 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
         (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
         400,
     )
-    return error_response(status, error.code, error.message)
+    response = error_response(status, error.code, error.message)
+    if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:

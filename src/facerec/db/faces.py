@@ -6,6 +6,7 @@ from uuid import UUID
 import asyncpg
 import numpy as np
 
+from facerec.db.database import Database
 from facerec.db.records import FacePage, FaceRecord, Match, Metadata, NewFace, PageCursor, StoredImage
 from facerec.errors import FaceNotFound
 from facerec.models.faces import Box
@@ -22,12 +23,12 @@ _RECORD_COLUMNS = """
 class FaceStore:
     """A repository over an asyncpg pool. Returns records or raises domain errors."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def add(self, face: NewFace) -> FaceRecord:
         """Insert the face and its image in one transaction: either both are stored or neither."""
-        async with self._pool.acquire() as connection, connection.transaction():
+        async with self._database.connection() as connection, connection.transaction():
             await connection.execute(
                 """
                 INSERT INTO faces (id, display_name, image_url, face_vec, model, det_score, box, landmarks,
@@ -54,20 +55,21 @@ class FaceStore:
             return await self._fetch(connection, face.id, with_embedding=False)
 
     async def get(self, face_id: UUID, *, with_embedding: bool = False) -> FaceRecord:
-        async with self._pool.acquire() as connection:
+        async with self._database.connection() as connection:
             return await self._fetch(connection, face_id, with_embedding=with_embedding)
 
     async def image(self, face_id: UUID) -> StoredImage:
-        row = await self._pool.fetchrow(
-            "SELECT content_type, data FROM face_images WHERE face_id = $1", face_id
-        )
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow(
+                "SELECT content_type, data FROM face_images WHERE face_id = $1", face_id
+            )
         if row is None:
             raise FaceNotFound(f"no stored image for face {face_id}")
         return StoredImage(content_type=row["content_type"], data=row["data"])
 
     async def search(self, embedding: np.ndarray, *, model: str, top_k: int, threshold: float) -> list[Match]:
         """The `top_k` nearest faces of `model` whose cosine similarity is at least `threshold`."""
-        async with self._pool.acquire() as connection, connection.transaction():
+        async with self._database.connection() as connection, connection.transaction():
             await connection.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, top_k)}")
             await connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             rows = await connection.fetch(
@@ -95,19 +97,20 @@ class FaceStore:
 
     async def page(self, *, limit: int, after: PageCursor | None, display_name: str | None) -> FacePage:
         """Faces in insertion order, keyset-paginated; `display_name` matches case-insensitively."""
-        rows = await self._pool.fetch(
-            f"""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                f"""
             SELECT {_RECORD_COLUMNS} FROM faces AS f
             WHERE ($1::text IS NULL OR lower(f.display_name) = lower($1))
               AND ($2::timestamptz IS NULL OR (f.inserted_at, f.id) > ($2, $3::uuid))
             ORDER BY f.inserted_at, f.id
             LIMIT $4
             """,
-            display_name,
-            after.inserted_at if after else None,
-            after.id if after else None,
-            limit + 1,
-        )
+                display_name,
+                after.inserted_at if after else None,
+                after.id if after else None,
+                limit + 1,
+            )
         faces = [_record(row, embedding=None) for row in rows[:limit]]
         more = len(rows) > limit
         cursor = PageCursor(faces[-1].inserted_at, faces[-1].id) if more and faces else None
@@ -116,7 +119,7 @@ class FaceStore:
     async def update(
         self, face_id: UUID, *, display_name: str | None, metadata: Metadata | None
     ) -> FaceRecord:
-        async with self._pool.acquire() as connection, connection.transaction():
+        async with self._database.connection() as connection, connection.transaction():
             status = await connection.execute(
                 """
                 UPDATE faces SET display_name = coalesce($2, display_name),
@@ -134,7 +137,8 @@ class FaceStore:
 
     async def delete(self, face_id: UUID) -> None:
         """Erase the face, its vector and its image (the image goes by ON DELETE CASCADE)."""
-        status = await self._pool.execute("DELETE FROM faces WHERE id = $1", face_id)
+        async with self._database.connection() as connection:
+            status = await connection.execute("DELETE FROM faces WHERE id = $1", face_id)
         if status == "DELETE 0":
             raise FaceNotFound(f"no face with id {face_id}")
 

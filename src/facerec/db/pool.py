@@ -7,8 +7,8 @@ from pgvector.asyncpg import register_vector
 
 from facerec.db.urls import asyncpg_url
 
-CONNECT_TIMEOUT_S = 10.0
-COMMAND_TIMEOUT_S = 30.0
+CONNECT_TIMEOUT_S = 5.0
+COMMAND_TIMEOUT_S = 10.0
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
