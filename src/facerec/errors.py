@@ -25,6 +25,12 @@ class TruncatedImage(FacerecError):
     code = "truncated_image"
 
 
+class SeveralImages(FacerecError):
+    """A request carries more than one image where one is expected."""
+
+    code = "several_images"
+
+
 class ImageTooLarge(FacerecError):
     """The image decodes to more pixels than allowed (decompression bombs included)."""
 

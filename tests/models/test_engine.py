@@ -74,3 +74,10 @@ def test_faces_come_most_prominent_first(engine: FaceEngine, photos: Photos) -> 
 def test_blank_image_has_no_face(engine: FaceEngine) -> None:
     with pytest.raises(NoFaceFound):
         engine.encode(np.full((480, 640, 3), 127, dtype=np.uint8), all_faces=False)
+
+
+@pytest.mark.parametrize("shape", [(20, 20000, 3), (20000, 20, 3), (1, 1, 3)])
+def test_extreme_shapes_are_searched_not_crashed_on(engine: FaceEngine, shape: tuple[int, int, int]) -> None:
+    """The detector scales the long side to 640: a 20000x20 strip must not collapse to zero rows."""
+    with pytest.raises(NoFaceFound):
+        engine.encode(np.full(shape, 90, dtype=np.uint8), all_faces=False)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, File, Request, UploadFile
 
 from facerec.db.faces import FaceStore
-from facerec.errors import PayloadTooLarge
+from facerec.errors import PayloadTooLarge, SeveralImages
 from facerec.service import FaceService
 from facerec.settings import Settings
 
@@ -31,9 +31,12 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 async def _image_bytes(
+    request: Request,
     settings: SettingsDep,
     image: Annotated[UploadFile, File(description="The photo: JPEG, PNG, WebP, BMP, GIF or TIFF.")],
 ) -> bytes:
+    if len((await request.form()).getlist("image")) > 1:
+        raise SeveralImages("send exactly one `image` field")
     data = await image.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise PayloadTooLarge(f"the image is over the {settings.max_upload_bytes} byte limit")

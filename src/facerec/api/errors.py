@@ -13,6 +13,7 @@ from facerec import errors
 STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidImage: 400,
     errors.TruncatedImage: 400,
+    errors.SeveralImages: 422,
     errors.UnsupportedImageFormat: 415,
     errors.ImageTooLarge: 413,
     errors.PayloadTooLarge: 413,

@@ -33,6 +33,9 @@ from facerec.models.store import PackFiles
 # (insightface issue 1518). When the main pass finds nothing, the photo is padded so the face covers
 # a share of the frame the detector was trained on, and detected again (docs/DETECTION.md).
 FALLBACK_PAD_RATIO = 0.5
+# The detector scales the long side to det_size; a thinner image would scale its short side to nothing.
+# Such strips are padded (bottom/right, so coordinates do not move) up to this aspect ratio.
+MAX_ASPECT_RATIO = 16
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class FaceEngine:
 
     def _detect(self, image: ImageArray) -> list[DetectedFace]:
         size = self.options.det_size
-        boxes, landmarks = self._detector.detect(image, input_size=[(size, size)])
+        boxes, landmarks = self._detector.detect(_widen_strip(image), input_size=[(size, size)])
         height, width = image.shape[:2]
         faces = []
         for row, points in zip(boxes, landmarks, strict=True):
@@ -125,6 +128,16 @@ class FaceEngine:
         raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         return list(raw / np.maximum(norms, np.finfo(np.float32).tiny))
+
+
+def _widen_strip(image: ImageArray) -> ImageArray:
+    height, width = image.shape[:2]
+    shortest = -(-max(height, width) // MAX_ASPECT_RATIO)
+    if min(height, width) >= shortest:
+        return image
+    padding = ((0, max(0, shortest - height)), (0, max(0, shortest - width)), (0, 0))
+    widened: ImageArray = np.pad(image, padding, mode="constant")
+    return widened
 
 
 def _pad(image: ImageArray, ratio: float) -> ImageArray:
