@@ -1,6 +1,6 @@
 """Benchmark POST /api/face/encode against insightface's own FaceAnalysis, in the same run.
 
-    python bench/encode.py [--image PATH] [--requests 60] [--seconds 20] [--clients 1,2,4]
+    python -m bench.encode [--image PATH] [--requests 60] [--seconds 20] [--clients 1,2,4]
 
 For each service configuration (inference workers x ONNX Runtime threads) it starts `facerec serve` on a
 loopback port (embedded Postgres in a temporary directory), then measures:
