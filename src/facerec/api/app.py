@@ -9,6 +9,7 @@ from typing import TypedDict
 import asyncpg
 from fastapi import FastAPI
 
+from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.routes import faces, health
@@ -38,11 +39,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
         version="0.1.0",
         lifespan=_lifespan(settings),
+        docs_url="/docs" if settings.public_docs else None,
+        redoc_url="/redoc" if settings.public_docs else None,
+        openapi_url="/openapi.json" if settings.public_docs else None,
     )
     install_error_handlers(app)
+    # Middleware added last runs first: access is checked before the body is counted or read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    security = []
+    if settings.access_control:
+        policy = AccessPolicy.of(settings)
+        app.add_middleware(AccessControl, policy=policy)
+        security = openapi_security(policy)
     app.include_router(health.router)
-    app.include_router(faces.router)
+    app.include_router(faces.router, dependencies=security)
     return app
 
 

@@ -20,6 +20,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.FaceTooSmall: 422,
     errors.MultipleFaces: 422,
     errors.InvalidCursor: 422,
+    errors.Unauthorized: 401,
     errors.FaceNotFound: 404,
     errors.DatabaseUnavailable: 503,
     errors.ModelUnavailable: 503,
@@ -40,7 +41,10 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
         (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
         400,
     )
-    return error_response(status, error.code, error.message)
+    response = error_response(status, error.code, error.message)
+    if isinstance(error, errors.Unauthorized):
+        response.headers["WWW-Authenticate"] = ", ".join(f'{name} realm="facerec"' for name in error.schemes)
+    return response
 
 
 async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
