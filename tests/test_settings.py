@@ -25,3 +25,10 @@ def test_weak_secrets_are_refused_without_being_echoed(field: str, weak: str) ->
     with pytest.raises(pydantic.ValidationError) as refusal:
         Settings.model_validate({field: weak})
     assert weak not in str(refusal.value)
+
+
+def test_cors_origins_are_normalised_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "https://app.example.com/, http://localhost:5173")
+    assert Settings(_env_file=None).cors_origins == ["https://app.example.com", "http://localhost:5173"]
+    with pytest.raises(pydantic.ValidationError, match="must be"):
+        Settings(_env_file=None, cors_origins="app.example.com")

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = Field(None, description="Required `iss` of bearer tokens; unset = any.")
     public_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json; false = 404.")
 
+    # Browsers
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed cross-origin, comma-separated; empty = none."
+    )
+
     @field_validator("model_pack")
     @classmethod
     def _known_pack(cls, value: str) -> str:
@@ -74,7 +79,7 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -98,6 +103,15 @@ class Settings(BaseSettings):
         if secret is not None and len(secret.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:
             raise ValueError(f"JWT_SECRET_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes")
         return secret
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        origins = [origin.rstrip("/") for origin in origins]
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"CORS origin {origin!r} must be '*' or start with http:// or https://")
+        return origins
 
     @property
     def access_control(self) -> bool:

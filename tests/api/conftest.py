@@ -6,7 +6,7 @@ import pytest
 
 from facerec.db.urls import asyncpg_url
 from facerec.settings import Settings
-from tests.api.credentials import API_KEY, JWT_SECRET
+from tests.api.credentials import ALLOWED_ORIGIN, API_KEY, JWT_SECRET
 from tests.asgi import running_client
 
 
@@ -24,13 +24,14 @@ async def empty_store(database_url: str) -> AsyncIterator[None]:
 
 @pytest.fixture(scope="session")
 def secured_settings(settings: Settings) -> Settings:
-    """The same service with access control on (an API key and a JWT secret)."""
+    """The same service with access control on (an API key and a JWT secret) and one CORS origin."""
     return Settings(
         _env_file=None,
         **{
             **settings.model_dump(),
             "api_keys": API_KEY,
             "jwt_secret_key": JWT_SECRET,
+            "cors_origins": ALLOWED_ORIGIN,
         },
     )
 

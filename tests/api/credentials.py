@@ -13,6 +13,7 @@ API_KEY = "fr_test_8c1d0f5e2b7a4c9e9d3f6a1b"
 OTHER_API_KEY = "fr_test_0000000000000000000000"
 JWT_SECRET = "a-supabase-project-jwt-secret-of-40-chars"
 OTHER_JWT_SECRET = "the-jwt-secret-of-some-other-project"
+ALLOWED_ORIGIN = "https://app.example.com"
 PROJECT_ISSUER = "https://abcdefghijklmnopqrst.supabase.co/auth/v1"
 
 

@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
+from facerec.api.cors import allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.routes import faces, health
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy = AccessPolicy.of(settings)
         app.add_middleware(AccessControl, policy=policy)
         security = openapi_security(policy)
+    if settings.cors_origins:
+        allow_origins(app, settings.cors_origins)
     app.include_router(health.router)
     app.include_router(faces.router, dependencies=security)
     return app
