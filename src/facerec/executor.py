@@ -1,6 +1,7 @@
 """One typed way to run blocking work (decoding, inference) off the event loop, on our own threads."""
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,14 +13,16 @@ T = TypeVar("T")
 
 
 class BlockingRunner:
-    """A dedicated thread pool; `await runner.run(func, *args)` never blocks the event loop."""
+    """A dedicated thread pool; `await runner.run(func, *args)` never blocks the event loop. Jobs run in a
+    copy of the caller's context, as with `asyncio.to_thread`, so their log records carry the request id."""
 
     def __init__(self, workers: int, *, name: str = "facerec-inference") -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(func, *args, **kwargs))
+        job = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
+        return await loop.run_in_executor(self._pool, job)
 
     def __enter__(self) -> Self:
         return self

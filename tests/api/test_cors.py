@@ -49,6 +49,7 @@ async def test_responses_to_a_listed_origin_are_readable_even_when_refused(
 
     assert granted.status_code == 200
     assert granted.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert granted.headers["Access-Control-Expose-Headers"] == "X-Request-ID"
     assert refused.status_code == 401
     assert refused.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     assert "Access-Control-Allow-Origin" not in foreign.headers

@@ -4,9 +4,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from facerec.api.access import API_KEY_HEADER
+from facerec.api.requests import REQUEST_ID_HEADER
 
 ALLOWED_METHODS = ["GET", "POST", "PATCH", "DELETE"]
-ALLOWED_HEADERS = ["Authorization", API_KEY_HEADER, "Content-Type"]
+ALLOWED_HEADERS = ["Authorization", API_KEY_HEADER, "Content-Type", REQUEST_ID_HEADER]
 PREFLIGHT_MAX_AGE_S = 600
 
 
@@ -19,5 +20,6 @@ def allow_origins(app: FastAPI, origins: list[str]) -> None:
         allow_origins=origins,
         allow_methods=ALLOWED_METHODS,
         allow_headers=ALLOWED_HEADERS,
+        expose_headers=[REQUEST_ID_HEADER],
         max_age=PREFLIGHT_MAX_AGE_S,
     )
