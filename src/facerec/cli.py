@@ -5,12 +5,13 @@ import logging
 import sys
 
 from facerec.errors import FacerecError
+from facerec.logs import configure_logging
 from facerec.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO)
     try:
         args.run(args)
     except FacerecError as error:
@@ -44,7 +45,8 @@ def _serve(args: argparse.Namespace) -> None:
 
     from facerec.api.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
+    # uvicorn's loggers go through ours (with request ids); the request line comes from RequestContext
+    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_config=None, access_log=False)
 
 
 def _download(args: argparse.Namespace) -> None:

@@ -63,6 +63,17 @@ class FaceNotFound(FacerecError):
     code = "face_not_found"
 
 
+class Unauthorized(FacerecError):
+    """Access control is on and the request carries no valid credentials. `schemes` names the kinds of
+    credential that would be accepted ("ApiKey", "Bearer")."""
+
+    code = "unauthorized"
+
+    def __init__(self, message: str, *, schemes: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.schemes = schemes
+
+
 class DatabaseUnavailable(FacerecError):
     code = "database_unavailable"
 

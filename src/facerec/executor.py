@@ -1,6 +1,7 @@
 """One typed way to run blocking work (decoding, inference) off the event loop, on our own threads."""
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,8 @@ T = TypeVar("T")
 
 
 class BlockingRunner:
-    """A dedicated thread pool; `await runner.run(func, *args)` never blocks the event loop.
+    """A dedicated thread pool; `await runner.run(func, *args)` never blocks the event loop. Jobs run in a
+    copy of the caller's context, as with `asyncio.to_thread`, so their log records carry the request id.
 
     At most `workers + max_waiting` jobs are accepted at once; past that `run` refuses at once with
     `Overloaded`, so a burst is answered quickly instead of queueing without bound.
@@ -31,7 +33,8 @@ class BlockingRunner:
         self._accepted += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, functools.partial(func, *args, **kwargs))
+            job = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
+            return await loop.run_in_executor(self._pool, job)
         finally:
             self._accepted -= 1
 

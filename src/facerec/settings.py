@@ -1,21 +1,26 @@
 """Service configuration: one `Settings` class, read from the environment and `.env`."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from facerec.models.packs import PACKS
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "facerec"
 DEFAULT_MODEL_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
+MIN_API_KEY_LENGTH = 16
+MIN_JWT_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key is at least as long as the hash
 
 
 class Settings(BaseSettings):
     """Every knob of the service. Environment variables use the field name in upper case."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", protected_namespaces=())
+    # hide_input_in_errors: a refused setting (a short API key, a database URL) is a secret, never echoed
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", protected_namespaces=(), hide_input_in_errors=True
+    )
 
     # Models
     model_pack: str = Field("buffalo_s", description="Model pack: buffalo_s (bundled) or buffalo_l.")
@@ -46,8 +51,19 @@ class Settings(BaseSettings):
     )
     store_images: bool = Field(True, description="Keep the original image of registered faces.")
 
-    # Security (used by access control)
-    jwt_secret_key: SecretStr | None = None
+    # Access control: off while neither API_KEYS nor JWT_SECRET_KEY is set
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Accepted X-API-Key values, comma-separated."
+    )
+    jwt_secret_key: SecretStr | None = Field(None, description="HS256 secret of accepted bearer tokens.")
+    jwt_audience: str = Field("authenticated", description="Required `aud` of bearer tokens.")
+    jwt_issuer: str | None = Field(None, description="Required `iss` of bearer tokens; unset = any.")
+    public_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json; false = 404.")
+
+    # Browsers
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed cross-origin, comma-separated; empty = none."
+    )
 
     @field_validator("model_pack")
     @classmethod
@@ -65,3 +81,42 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _strong_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for key in keys:
+            secret = key.get_secret_value()
+            if len(secret) < MIN_API_KEY_LENGTH or not secret.isascii() or not secret.isprintable():
+                raise ValueError(
+                    f"every API key must be at least {MIN_API_KEY_LENGTH} printable ASCII characters"
+                )
+        return keys
+
+    @field_validator("jwt_secret_key")
+    @classmethod
+    def _strong_jwt_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and len(secret.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(f"JWT_SECRET_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes")
+        return secret
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        origins = [origin.rstrip("/") for origin in origins]
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"CORS origin {origin!r} must be '*' or start with http:// or https://")
+        return origins
+
+    @property
+    def access_control(self) -> bool:
+        """Whether /api requests need credentials."""
+        return bool(self.api_keys) or self.jwt_secret_key is not None

@@ -1,9 +1,13 @@
 from collections.abc import AsyncIterator
 
 import asyncpg
+import httpx
 import pytest
 
 from facerec.db.urls import asyncpg_url
+from facerec.settings import Settings
+from tests.api.credentials import ALLOWED_ORIGIN, API_KEY, JWT_SECRET
+from tests.asgi import running_client
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +20,23 @@ async def empty_store(database_url: str) -> AsyncIterator[None]:
         await connection.execute("TRUNCATE faces CASCADE")
     finally:
         await connection.close()
+
+
+@pytest.fixture(scope="session")
+def secured_settings(settings: Settings) -> Settings:
+    """The same service with access control on (an API key and a JWT secret) and one CORS origin."""
+    return Settings(
+        _env_file=None,
+        **{
+            **settings.model_dump(),
+            "api_keys": API_KEY,
+            "jwt_secret_key": JWT_SECRET,
+            "cors_origins": ALLOWED_ORIGIN,
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+async def secured_client(secured_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_client(secured_settings) as http:
+        yield http

@@ -6,10 +6,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TypedDict
 
-from fastapi import FastAPI
+from fastapi import FastAPI, params
 
+from facerec.api.access import AccessControl, AccessPolicy, openapi_security
+from facerec.api.cors import allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
+from facerec.api.requests import RequestContext
 from facerec.api.routes import faces, health
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
@@ -37,12 +40,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
         version="0.1.0",
         lifespan=_lifespan(settings),
+        docs_url="/docs" if settings.public_docs else None,
+        redoc_url="/redoc" if settings.public_docs else None,
+        openapi_url="/openapi.json" if settings.public_docs else None,
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    security = _add_middleware(app, settings)
     app.include_router(health.router)
-    app.include_router(faces.router)
+    app.include_router(faces.router, dependencies=security)
     return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
+    """Middleware added last runs first: the request id is set before anything logs, CORS answers
+    preflights before access is checked, and access is checked before the body is counted or read.
+    Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    security = []
+    if settings.access_control:
+        policy = AccessPolicy.of(settings)
+        app.add_middleware(AccessControl, policy=policy)
+        security = openapi_security(policy)
+    if settings.cors_origins:
+        allow_origins(app, settings.cors_origins)
+    app.add_middleware(RequestContext)
+    return security
 
 
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:

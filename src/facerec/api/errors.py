@@ -21,6 +21,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.FaceTooSmall: 422,
     errors.MultipleFaces: 422,
     errors.InvalidCursor: 422,
+    errors.Unauthorized: 401,
     errors.FaceNotFound: 404,
     errors.DatabaseUnavailable: 503,
     errors.Overloaded: 503,
@@ -46,6 +47,8 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
     response = error_response(status, error.code, error.message)
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    if isinstance(error, errors.Unauthorized):
+        response.headers["WWW-Authenticate"] = ", ".join(f'{name} realm="facerec"' for name in error.schemes)
     return response
 
 

@@ -1,0 +1,165 @@
+"""Access control. Off while no API key and no JWT secret is configured; on, every request under /api must
+carry a known `X-API-Key` or an `Authorization: Bearer <JWT>` signed with JWT_SECRET_KEY (HS256)."""
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Sequence
+
+import jwt
+from fastapi import Security, params
+from fastapi.security import APIKeyHeader, HTTPBearer
+from pydantic import SecretStr
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from facerec.api.errors import domain_error_response
+from facerec.errors import Unauthorized
+from facerec.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+API_KEY_HEADER = "X-API-Key"
+PROTECTED_PREFIX = "/api"
+JWT_ALGORITHMS = ["HS256"]
+JWT_LEEWAY_S = 30  # clock skew allowed on exp, nbf and iat
+
+# Fixed words for why a token was refused: PyJWT's own messages may quote parts of the token.
+TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
+    jwt.ExpiredSignatureError: "the bearer token has expired",
+    jwt.ImmatureSignatureError: "the bearer token is not valid yet",
+    jwt.InvalidAudienceError: "the bearer token's audience is not accepted",
+    jwt.InvalidIssuerError: "the bearer token's issuer is not accepted",
+    jwt.MissingRequiredClaimError: "the bearer token lacks a required claim (exp, aud, or iss)",
+    jwt.InvalidAlgorithmError: "the bearer token's algorithm is not accepted (HS256 only)",
+    jwt.InvalidSignatureError: "the bearer token's signature does not match",
+    jwt.DecodeError: "the bearer token is malformed",
+}
+
+
+class AccessPolicy:
+    """Which credentials are accepted, and the check itself. Keys are compared as SHA-256 digests with
+    `hmac.compare_digest`, so neither their content nor their length leaks through timing."""
+
+    def __init__(
+        self,
+        *,
+        api_keys: Sequence[SecretStr],
+        jwt_secret: SecretStr | None,
+        audience: str,
+        issuer: str | None,
+    ) -> None:
+        self._key_digests = [_digest(key.get_secret_value().encode()) for key in api_keys]
+        self._jwt_secret = jwt_secret
+        self._audience = audience
+        self._issuer = issuer
+        self.schemes = (("ApiKey",) if api_keys else ()) + (("Bearer",) if jwt_secret else ())
+
+    @classmethod
+    def of(cls, settings: Settings) -> "AccessPolicy":
+        return cls(
+            api_keys=settings.api_keys,
+            jwt_secret=settings.jwt_secret_key,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+        )
+
+    def check(self, headers: Headers) -> None:
+        """Return when the headers carry one valid credential; raise `Unauthorized` otherwise."""
+        api_key = headers.get(API_KEY_HEADER)
+        authorization = headers.get("Authorization")
+        if api_key is None and authorization is None:
+            raise self._refusal(f"credentials are required: an {API_KEY_HEADER} header or a bearer token")
+        reasons = []
+        if api_key is not None:
+            if self._known_key(api_key):
+                return
+            reasons.append("the API key is not valid")
+        if authorization is not None:
+            reason = self._bearer_refusal(authorization)
+            if reason is None:
+                return
+            reasons.append(reason)
+        raise self._refusal("; ".join(reasons))
+
+    def _known_key(self, candidate: str) -> bool:
+        digest = _digest(candidate.encode("latin-1"))  # how Starlette decoded the header's bytes
+        matches = [hmac.compare_digest(digest, known) for known in self._key_digests]
+        return any(matches)
+
+    def _bearer_refusal(self, authorization: str) -> str | None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return "the Authorization header must be 'Bearer <token>'"
+        if self._jwt_secret is None:
+            return "bearer tokens are not accepted by this server"
+        try:
+            jwt.decode(
+                token.strip(),
+                self._jwt_secret.get_secret_value(),
+                algorithms=JWT_ALGORITHMS,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=JWT_LEEWAY_S,
+                options={"require": ["exp"]},
+            )
+        except jwt.InvalidTokenError as error:
+            return next(
+                (words for kind, words in TOKEN_REFUSALS.items() if isinstance(error, kind)),
+                "the bearer token is not valid",
+            )
+        return None
+
+    def _refusal(self, message: str) -> Unauthorized:
+        return Unauthorized(message, schemes=self.schemes)
+
+
+def _digest(value: bytes) -> bytes:
+    return hashlib.sha256(value).digest()
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    return path.removeprefix(scope.get("root_path", ""))
+
+
+def _protected(path: str) -> bool:
+    return path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
+
+
+class AccessControl:
+    """Pure ASGI middleware: the one place credentials are enforced. It answers before the body is read,
+    so an anonymous client cannot make the server parse an upload, and it covers every path under /api,
+    routes added later included."""
+
+    def __init__(self, app: ASGIApp, *, policy: AccessPolicy) -> None:
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _protected(_route_path(scope)):
+            try:
+                self.policy.check(Headers(scope=scope))
+            except Unauthorized as refusal:
+                logger.info("access refused: %s", refusal.message)
+                await domain_error_response(refusal)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def openapi_security(policy: AccessPolicy) -> list[params.Depends]:
+    """Router dependencies that only declare the accepted schemes in the OpenAPI schema (so Swagger's
+    Authorize button works); they never refuse anything: `AccessControl` does."""
+    schemes: list[params.Depends] = []
+    if "ApiKey" in policy.schemes:
+        header = APIKeyHeader(name=API_KEY_HEADER, scheme_name="ApiKey", auto_error=False)
+        schemes.append(Security(header))
+    if "Bearer" in policy.schemes:
+        bearer = HTTPBearer(
+            scheme_name="Bearer",
+            bearerFormat="JWT",
+            description="An HS256 JWT signed with JWT_SECRET_KEY, e.g. a Supabase access token.",
+            auto_error=False,
+        )
+        schemes.append(Security(bearer))
+    return schemes

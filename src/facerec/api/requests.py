@@ -1,0 +1,58 @@
+"""Every request gets an id: a sane incoming `X-Request-ID` is kept, anything else replaced. The id goes
+back in the response header and into every log record made while the request runs. One line per request
+is logged: method, path (never the query, which may hold names), status and duration."""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from facerec.logs import current_request_id
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_of(headers: Headers) -> str:
+    incoming = headers.get(REQUEST_ID_HEADER)
+    if incoming is not None and SANE_REQUEST_ID.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+class RequestContext:
+    """Pure ASGI middleware, outermost of ours, so that every other layer logs with the id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_of(Headers(scope=scope))
+        token = current_request_id.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            logger.exception("unhandled error")
+            raise
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.info("%s %s %d %.1f ms", scope["method"], scope["path"], status, elapsed_ms)
+            current_request_id.reset(token)
