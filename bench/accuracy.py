@@ -710,7 +710,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", "`estimate` is deprecated", FutureWarning)
     args = parse_args()
     settings = Settings(_env_file=None, model_pack=args.pack, intra_op_threads=args.threads)
-    candidate = PACKS[args.pack].match_threshold if args.threshold is None else args.threshold
+    candidate = PACKS[args.pack].operating_points.default if args.threshold is None else args.threshold
     engine = load_engine(settings)
     photos = read_photos(args.dataset)
     print(f"embedding {len(photos)} photos with {args.pack}", file=sys.stderr, flush=True)

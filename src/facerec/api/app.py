@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
-from facerec.api.routes import faces, health
+from facerec.api.routes import faces, health, verify
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.faces import FaceStore
 from facerec.db.migrate import upgrade_to_head
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.include_router(health.router)
     app.include_router(faces.router)
+    app.include_router(verify.router)
     return app
 
 
@@ -70,6 +71,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 store=store,
                 max_image_pixels=settings.max_image_pixels,
                 store_images=settings.store_images,
+                quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
             yield State(settings=settings, service=service, store=store, pool=pool)

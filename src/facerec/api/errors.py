@@ -19,8 +19,10 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.NoFaceFound: 422,
     errors.FaceTooSmall: 422,
     errors.MultipleFaces: 422,
+    errors.PoorQuality: 422,
     errors.InvalidCursor: 422,
     errors.FaceNotFound: 404,
+    errors.ModelMismatch: 409,
     errors.DatabaseUnavailable: 503,
     errors.ModelUnavailable: 503,
 }
@@ -40,7 +42,15 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
         (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
         400,
     )
-    return error_response(status, error.code, error.message)
+    details = None if error.details is None else [_detail(item) for item in error.details]
+    return error_response(status, error.code, error.message, details)
+
+
+def _detail(detail: errors.ErrorDetail) -> dict[str, Any]:
+    body: dict[str, Any] = {"field": detail.field, "message": detail.message}
+    if detail.code is not None:
+        body["code"] = detail.code
+    return body
 
 
 async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
