@@ -9,7 +9,18 @@ import numpy as np
 
 from bench.accuracy.data import Embeddings, Photo
 from bench.accuracy.identification import OPEN_SET_SHARE, RANKS, OpenSetSearches, Ranking, open_set_rates
-from bench.accuracy.verification import FOLDS, TARGET_FARS, OperatingPoint, PairScores, Verification, rates
+from bench.accuracy.verification import (
+    FOLDS,
+    TARGET_FARS,
+    OperatingPoint,
+    PairScores,
+    Verification,
+    gaussian_far,
+    rates,
+)
+from facerec.models.thresholds import OperatingPoints, ThresholdName
+
+GALLERY_SIZES = (1_000, 100_000)  # enrolled faces, for the chance that a stranger matches someone
 
 
 def percent(value: float) -> str:
@@ -151,3 +162,28 @@ def identification_table(ranking: Ranking, identities: int) -> str:
             f"| {identities} identities, first photo each | {ranking.probes} | {hits} |",
         ]
     )
+
+
+def operating_points_table(scores: PairScores, points: OperatingPoints) -> str:
+    sizes = " | ".join(f"stranger matched in {size:,} faces (extrapolated)" for size in GALLERY_SIZES)
+    lines = [
+        f"### Operating points ({scores.name})",
+        "",
+        f"| name | threshold | FAR measured | FRR measured | FAR per pair (extrapolated) | {sizes} |",
+        "|---|---:|---:|---:|---:|" + "---:|" * len(GALLERY_SIZES),
+    ]
+    for name in ThresholdName:
+        threshold = points.value(name)
+        r, far = rates(scores, threshold), gaussian_far(scores, threshold)
+        strangers = " | ".join(f"{min(1.0, far * size):.1e}" for size in GALLERY_SIZES)
+        lines.append(
+            f"| `{name}` | {threshold:.2f} | {share(r.false_accepts, r.impostors)} "
+            f"| {share(r.false_rejects, r.genuines)} | {far:.1e} | {strangers} |"
+        )
+    lines += [
+        "",
+        "Extrapolated: the impostor scores taken as normal with their measured mean and sd; a stranger's "
+        "search against N faces matches someone with probability about N times the per-pair FAR. Real tails "
+        "are heavier (lookalikes, relatives, poor photos), so these are lower bounds that rank the points.",
+    ]
+    return "\n".join(lines)

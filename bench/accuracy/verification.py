@@ -163,3 +163,12 @@ def verify(scores: PairScores) -> Verification:
     eer, eer_threshold = equal_error(scores)
     points = [at_far(scores, target) for target in TARGET_FARS]
     return Verification(scores, accuracies, thresholds, eer, eer_threshold, points)
+
+
+def gaussian_far(scores: PairScores, threshold: float) -> float:
+    """The false-accept rate if impostor scores were normal with their measured mean and sd: an
+    extrapolation beyond the data (real tails are heavier), to compare thresholds the data cannot tell apart.
+    """
+    impostor = scores.impostor
+    z = (threshold - float(impostor.mean())) / float(impostor.std())
+    return 0.5 * math.erfc(z / math.sqrt(2))
