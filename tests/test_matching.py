@@ -4,9 +4,6 @@ import uuid
 
 from facerec.db.records import Match
 from facerec.matching import Verdict, decide_pair, decide_search
-from facerec.models.thresholds import CUSTOM, OperatingPoints, Threshold, ThresholdName
-
-POINTS = OperatingPoints(strict=0.45, default=0.40, loose=0.35, ambiguity_margin=0.06, source="test")
 
 
 def match(name: str, score: float) -> Match:
@@ -48,10 +45,3 @@ def test_a_rival_below_the_threshold_still_counts() -> None:
 def test_a_pair_matches_at_the_threshold() -> None:
     assert decide_pair(0.4, threshold=0.4) is Verdict.MATCH
     assert decide_pair(0.399, threshold=0.4) is Verdict.UNKNOWN
-
-
-def test_thresholds_are_chosen_by_name_or_number() -> None:
-    assert Threshold.choose(POINTS, None) == Threshold(0.40, "default")
-    assert Threshold.choose(POINTS, ThresholdName.STRICT) == Threshold(0.45, "strict")
-    assert Threshold.choose(POINTS, ThresholdName.LOOSE) == Threshold(0.35, "loose")
-    assert Threshold.choose(POINTS, 0.5) == Threshold(0.5, CUSTOM)
