@@ -1,6 +1,16 @@
 """Domain errors. Raised anywhere below the API; turned into HTTP responses in `facerec.api.errors` only."""
 
+from dataclasses import dataclass
 from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One of several things wrong, where an error has more than one."""
+
+    field: str
+    message: str
+    code: str | None = None
 
 
 class FacerecError(Exception):
@@ -8,9 +18,10 @@ class FacerecError(Exception):
 
     code: ClassVar[str] = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: list[ErrorDetail] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
 
 
 class InvalidImage(FacerecError):
@@ -55,6 +66,12 @@ class MultipleFaces(FacerecError):
     code = "multiple_faces"
 
 
+class PoorQuality(FacerecError):
+    """The face is below the enrolment quality bar; `details` names each reason."""
+
+    code = "poor_quality"
+
+
 class InvalidCursor(FacerecError):
     code = "invalid_cursor"
 
@@ -72,6 +89,12 @@ class Unauthorized(FacerecError):
     def __init__(self, message: str, *, schemes: tuple[str, ...]) -> None:
         super().__init__(message)
         self.schemes = schemes
+
+
+class ModelMismatch(FacerecError):
+    """Two embeddings from different model packs cannot be compared."""
+
+    code = "model_mismatch"
 
 
 class DatabaseUnavailable(FacerecError):

@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from facerec.models.packs import PACKS
+from facerec.models.quality import QualityBar
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "facerec"
 DEFAULT_MODEL_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
@@ -36,6 +37,16 @@ class Settings(BaseSettings):
     )
     intra_op_threads: int = Field(0, ge=0, le=64, description="ONNX Runtime threads per job; 0 = all cores.")
 
+    # Face quality: faces below any of these get the named reason (`quality.reasons` on encode and search);
+    # register refuses them with poor_quality unless QUALITY_CHECK_ON_REGISTER=false or qualityCheck=false.
+    quality_min_det_score: float = Field(0.6, ge=0, le=1, description="Below: low_confidence.")
+    quality_min_face_size: float = Field(40, ge=0, description="Px, shorter box side; below: face_too_small.")
+    quality_min_sharpness: float = Field(0.02, ge=0, le=1, description="Below: blurry.")
+    quality_max_yaw: float = Field(45, gt=0, le=180, description="Degrees; beyond: extreme_pose.")
+    quality_max_pitch: float = Field(40, gt=0, le=180, description="Degrees; beyond: extreme_pose.")
+    quality_max_roll: float = Field(60, gt=0, le=180, description="Degrees; beyond: extreme_pose.")
+    quality_check_on_register: bool = Field(True, description="Refuse to register faces below the bar.")
+
     # Uploads
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=64 * 64)
@@ -64,6 +75,17 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed cross-origin, comma-separated; empty = none."
     )
+
+    @property
+    def quality_bar(self) -> QualityBar:
+        return QualityBar(
+            min_det_score=self.quality_min_det_score,
+            min_face_size=self.quality_min_face_size,
+            min_sharpness=self.quality_min_sharpness,
+            max_yaw=self.quality_max_yaw,
+            max_pitch=self.quality_max_pitch,
+            max_roll=self.quality_max_roll,
+        )
 
     @field_validator("model_pack")
     @classmethod

@@ -22,7 +22,7 @@ async def test_encode_returns_a_unit_embedding_with_its_face(
         or abs(np.linalg.norm(body["embedding"]) - 1) < 1e-5
     )
     assert body["faceCount"] == 6
-    assert set(body["face"]) == {"box", "landmarks", "detScore"}
+    assert set(body["face"]) == {"box", "landmarks", "detScore", "quality"}
     assert len(body["face"]["landmarks"]) == 5
     assert body["faces"] is None
 

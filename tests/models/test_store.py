@@ -30,7 +30,7 @@ def _served_pack(folder: Path, name: str = "test_pack") -> ModelPack:
         source=PackSource.DOWNLOAD,
         detector=BUFFALO_S.detector,
         recognizer=BUFFALO_S.recognizer,
-        match_threshold=BUFFALO_S.match_threshold,
+        operating_points=BUFFALO_S.operating_points,
         archive_sha256=hashlib.sha256(archive.read_bytes()).hexdigest(),
     )
 

@@ -13,7 +13,7 @@ from facerec.api.cors import allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
-from facerec.api.routes import faces, health
+from facerec.api.routes import faces, health, verify
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.faces import FaceStore
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security = _add_middleware(app, settings)
     app.include_router(health.router)
     app.include_router(faces.router, dependencies=security)
+    app.include_router(verify.router, dependencies=security)
     return app
 
 
@@ -94,6 +95,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 store=store,
                 max_image_pixels=settings.max_image_pixels,
                 store_images=settings.store_images,
+                quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
             yield State(settings=settings, service=service, store=store, database=database)

@@ -30,6 +30,13 @@ StoreDep = Annotated[FaceStore, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
+async def read_upload(upload: UploadFile, settings: Settings) -> bytes:
+    data = await upload.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"the image is over the {settings.max_upload_bytes} byte limit")
+    return data
+
+
 async def _image_bytes(
     request: Request,
     settings: SettingsDep,
@@ -37,10 +44,7 @@ async def _image_bytes(
 ) -> bytes:
     if len((await request.form()).getlist("image")) > 1:
         raise SeveralImages("send exactly one `image` field")
-    data = await image.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
-        raise PayloadTooLarge(f"the image is over the {settings.max_upload_bytes} byte limit")
-    return data
+    return await read_upload(image, settings)
 
 
 ImageDep = Annotated[bytes, Depends(_image_bytes)]

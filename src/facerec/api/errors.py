@@ -20,9 +20,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.NoFaceFound: 422,
     errors.FaceTooSmall: 422,
     errors.MultipleFaces: 422,
+    errors.PoorQuality: 422,
     errors.InvalidCursor: 422,
     errors.Unauthorized: 401,
     errors.FaceNotFound: 404,
+    errors.ModelMismatch: 409,
     errors.DatabaseUnavailable: 503,
     errors.Overloaded: 503,
     errors.ModelUnavailable: 503,
@@ -44,12 +46,20 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
         (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
         400,
     )
-    response = error_response(status, error.code, error.message)
+    details = None if error.details is None else [_detail(item) for item in error.details]
+    response = error_response(status, error.code, error.message, details)
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     if isinstance(error, errors.Unauthorized):
         response.headers["WWW-Authenticate"] = ", ".join(f'{name} realm="facerec"' for name in error.schemes)
     return response
+
+
+def _detail(detail: errors.ErrorDetail) -> dict[str, Any]:
+    body: dict[str, Any] = {"field": detail.field, "message": detail.message}
+    if detail.code is not None:
+        body["code"] = detail.code
+    return body
 
 
 async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:

@@ -5,11 +5,14 @@ import binascii
 import json
 import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
+
+from pydantic import BeforeValidator, Field
 
 from facerec.db.records import Metadata, PageCursor
 from facerec.errors import InvalidCursor
+from facerec.models.thresholds import ThresholdName
 
 MAX_NAME_LENGTH = 200
 MAX_METADATA_BYTES = 16 * 1024
@@ -52,6 +55,23 @@ def check_metadata_size(value: Metadata | None) -> Metadata | None:
     return value
 
 
+def parse_threshold(value: Any) -> float | ThresholdName | None:
+    """A similarity from -1 to 1, or the name of one of the model pack's operating points."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().lower()
+    if text in set(ThresholdName):
+        return ThresholdName(text)
+    try:
+        number = float(text)
+    except ValueError as error:
+        names = ", ".join(ThresholdName)
+        raise ValueError(f"threshold must be a number from -1 to 1 or one of {names}") from error
+    if not -1.0 <= number <= 1.0:
+        raise ValueError("threshold must be from -1 to 1")
+    return number
+
+
 def encode_cursor(cursor: PageCursor | None) -> str | None:
     if cursor is None:
         return None
@@ -68,3 +88,13 @@ def decode_cursor(value: str | None) -> PageCursor | None:
         return PageCursor(datetime.fromisoformat(inserted_at), UUID(face_id))
     except (binascii.Error, ValueError, TypeError) as error:
         raise InvalidCursor("cursor is not one this API returned") from error
+
+
+ThresholdForm = Annotated[
+    float | ThresholdName | None,
+    BeforeValidator(parse_threshold),
+    Field(
+        description="Minimum similarity: a number from -1 to 1, or the model pack's operating point "
+        "strict, default or loose (docs/ACCURACY.md). Default: default."
+    ),
+]

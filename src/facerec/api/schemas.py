@@ -1,14 +1,16 @@
 """The JSON the API speaks: camelCase fields, every shape named and documented."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from facerec.db.records import FacePage, FaceRecord, Match
+from facerec.matching import Verdict
 from facerec.models.faces import Box, DetectedFace, EncodedFace, FloatArray
+from facerec.models.quality import FaceQuality, QualityBar, QualityReason
 
 
 class ApiModel(BaseModel):
@@ -41,19 +43,63 @@ class FaceOut(ApiModel):
         return cls(box=FaceBox.of(face.box), landmarks=_points(face.landmarks), det_score=face.score)
 
 
-class EncodedFaceOut(FaceOut):
+class PoseOut(ApiModel):
+    """Degrees, estimated from the five landmarks (rough: about ±10° near frontal)."""
+
+    yaw: float = Field(description="Turned left (-) or right (+).", examples=[-8.5])
+    pitch: float = Field(description="Looking down (+) or up (-).", examples=[4.1])
+    roll: float = Field(description="In-plane tilt of the eye line.", examples=[-2.0])
+
+
+class QualityOut(ApiModel):
+    det_score: float = Field(description="Detector confidence, 0 to 1.", examples=[0.87])
+    face_size: float = Field(description="Shorter side of the face box, px.", examples=[96.3])
+    sharpness: float = Field(
+        description="0 (flat) to 1: Laplacian variance over intensity variance of the aligned face.",
+        examples=[0.31],
+    )
+    pose: PoseOut
+    reasons: list[QualityReason] = Field(
+        description="Where the face is below the quality bar; empty when it is fine to enrol.",
+        examples=[["blurry"]],
+    )
+
+    @classmethod
+    def of(cls, quality: FaceQuality, bar: QualityBar) -> "QualityOut":
+        pose = PoseOut(yaw=quality.pose.yaw, pitch=quality.pose.pitch, roll=quality.pose.roll)
+        return cls(
+            det_score=quality.det_score,
+            face_size=quality.face_size,
+            sharpness=quality.sharpness,
+            pose=pose,
+            reasons=bar.reasons(quality),
+        )
+
+
+class DetectedFaceOut(FaceOut):
+    """A face found in the uploaded photo, with its quality."""
+
+    quality: QualityOut
+
+    @classmethod
+    def of_encoded(cls, encoded: EncodedFace, bar: QualityBar) -> "DetectedFaceOut":
+        face = FaceOut.of(encoded.face)
+        return cls(**face.model_dump(), quality=QualityOut.of(encoded.quality, bar))
+
+
+class EncodedFaceOut(DetectedFaceOut):
     embedding: list[float] = Field(description="512 floats, unit L2 norm.")
 
     @classmethod
-    def of_encoded(cls, encoded: EncodedFace) -> "EncodedFaceOut":
-        face = FaceOut.of(encoded.face)
+    def of_embedded(cls, encoded: EncodedFace, bar: QualityBar) -> "EncodedFaceOut":
+        face = DetectedFaceOut.of_encoded(encoded, bar)
         return cls(**face.model_dump(), embedding=encoded.embedding.tolist())
 
 
 class EncodeResponse(ApiModel):
     model: str = Field(description="Model pack that made the embedding.", examples=["buffalo_s"])
     embedding: list[float] = Field(description="The most prominent face's embedding: 512 floats, unit norm.")
-    face: FaceOut = Field(description="The face the embedding came from.")
+    face: DetectedFaceOut = Field(description="The face the embedding came from.")
     face_count: int = Field(description="How many faces the detector found in the photo.", examples=[1])
     faces: list[EncodedFaceOut] | None = Field(
         None, description="Every recognisable face, most prominent first (only with allFaces=true)."
@@ -101,12 +147,49 @@ class MatchOut(ApiModel):
         return cls(id=match.id, display_name=match.display_name, score=match.score, image_url=match.image_url)
 
 
+ThresholdValue = Annotated[float, Field(description="Similarity cut-off applied.", examples=[0.4])]
+ThresholdLabel = Annotated[
+    str,
+    Field(
+        description="Its operating point: strict, default, loose, or custom for a number sent.",
+        examples=["default"],
+    ),
+]
+
+
 class SearchResponse(ApiModel):
     model: str = Field(examples=["buffalo_s"])
-    threshold: float = Field(description="Similarity cut-off applied.", examples=[0.4])
-    face: FaceOut = Field(description="The query face (the most prominent face of the photo).")
+    threshold: ThresholdValue
+    threshold_name: ThresholdLabel
+    verdict: Verdict = Field(
+        description="match: the top match is at or above the threshold and ahead of every other identity "
+        "(displayName) by at least ambiguityMargin; ambiguous: above the threshold, but another identity is "
+        "closer than that; unknown: nobody is at or above the threshold."
+    )
+    ambiguity_margin: float = Field(description="Of the model pack (docs/ACCURACY.md).", examples=[0.06])
+    face: DetectedFaceOut = Field(description="The query face (the most prominent face of the photo).")
     face_count: int = Field(description="How many faces the detector found in the photo.")
     matches: list[MatchOut] = Field(description="Best first; empty when nobody is above the threshold.")
+    runner_up: MatchOut | None = Field(
+        description="The best face of another identity than the top match (null when unknown, or when the "
+        "nearest faces are all the top match's identity); it may be below the threshold."
+    )
+
+
+class VerifyResponse(ApiModel):
+    model: str = Field(examples=["buffalo_s"])
+    similarity: float = Field(description="Cosine similarity of the two faces.", examples=[0.62])
+    threshold: ThresholdValue
+    threshold_name: ThresholdLabel
+    verdict: Verdict = Field(
+        description="match: similarity at or above the threshold; unknown: below it, which does not prove "
+        "two different people (a poor photo scores low too)."
+    )
+    is_same_person: bool = Field(description="verdict == match.")
+    face: DetectedFaceOut = Field(description="The most prominent face of `image` or `image1`.")
+    other_face: DetectedFaceOut | None = Field(
+        description="The most prominent face of `image2`; null when compared with a stored face."
+    )
 
 
 class FaceUpdate(ApiModel):
@@ -126,6 +209,7 @@ class FacePageOut(ApiModel):
 class ErrorDetail(ApiModel):
     field: str
     message: str
+    code: str | None = Field(None, description="A reason code, where the error lists several reasons.")
 
 
 class Error(ApiModel):

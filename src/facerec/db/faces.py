@@ -67,10 +67,10 @@ class FaceStore:
             raise FaceNotFound(f"no stored image for face {face_id}")
         return StoredImage(content_type=row["content_type"], data=row["data"])
 
-    async def search(self, embedding: np.ndarray, *, model: str, top_k: int, threshold: float) -> list[Match]:
-        """The `top_k` nearest faces of `model` whose cosine similarity is at least `threshold`."""
+    async def nearest(self, embedding: np.ndarray, *, model: str, limit: int) -> list[Match]:
+        """The `limit` faces of `model` most similar to `embedding`, best first, however far they are."""
         async with self._database.connection() as connection, connection.transaction():
-            await connection.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, top_k)}")
+            await connection.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, limit)}")
             await connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             rows = await connection.fetch(
                 """
@@ -80,13 +80,11 @@ class FaceStore:
                     ORDER BY face_vec <=> $1
                     LIMIT $3
                 ) AS nearest
-                WHERE score >= $4
                 ORDER BY score DESC
                 """,
                 embedding,
                 model,
-                top_k,
-                threshold,
+                limit,
             )
         return [
             Match(

@@ -16,10 +16,10 @@ from facerec.models.faces import (
     DetectedFace,
     EncodedFace,
     Encoding,
-    FloatArray,
     ImageArray,
     prominence,
 )
+from facerec.models.quality import FaceQuality, estimate_pose, sharpness
 from facerec.models.sessions import (
     ALIGNED_FACE_SIDE,
     Device,
@@ -72,7 +72,8 @@ class FaceEngine:
         blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
         self._detect(blank)
         self._detect(_pad(blank, FALLBACK_PAD_RATIO))
-        self._embed(blank, [np.zeros((5, 2), dtype=np.float32) + ALIGNED_FACE_SIDE / 2])
+        centre = np.full((5, 2), ALIGNED_FACE_SIDE / 2, dtype=np.float32)
+        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -93,9 +94,8 @@ class FaceEngine:
                 f"at least {self.options.min_face_size} px is needed"
             )
         chosen = usable if all_faces else usable[:1]
-        embeddings = self._embed(image, [face.landmarks for face in chosen])
         return Encoding(
-            faces=[EncodedFace(face, vector) for face, vector in zip(chosen, embeddings, strict=True)],
+            faces=self._embed(image, chosen),
             detected=len(detected),
             recognisable=len(usable),
         )
@@ -123,11 +123,25 @@ class FaceEngine:
         found = self._detect(_pad(image, FALLBACK_PAD_RATIO))
         return [_shift(face, -pad, width, height) for face in found]
 
-    def _embed(self, image: ImageArray, landmarks: list[FloatArray]) -> list[FloatArray]:
-        crops = [norm_crop(image, landmark=points, image_size=ALIGNED_FACE_SIDE) for points in landmarks]
+    def _embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
+        """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
+        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in faces]
         raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
-        return list(raw / np.maximum(norms, np.finfo(np.float32).tiny))
+        vectors = raw / np.maximum(norms, np.finfo(np.float32).tiny)
+        return [
+            EncodedFace(face, vector, _quality(face, crop))
+            for face, vector, crop in zip(faces, vectors, crops, strict=True)
+        ]
+
+
+def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:
+    return FaceQuality(
+        det_score=face.score,
+        face_size=min(face.box.width, face.box.height),
+        sharpness=sharpness(aligned),
+        pose=estimate_pose(face.landmarks),
+    )
 
 
 def _widen_strip(image: ImageArray) -> ImageArray:

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from facerec.models.quality import FaceQuality
+
 FloatArray = npt.NDArray[np.float32]
 ImageArray = npt.NDArray[np.uint8]  # H x W x 3, BGR (insightface's convention)
 
@@ -37,6 +39,7 @@ class DetectedFace:
 class EncodedFace:
     face: DetectedFace
     embedding: FloatArray  # 512, unit L2 norm
+    quality: FaceQuality
 
 
 @dataclass(frozen=True)

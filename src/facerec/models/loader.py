@@ -29,4 +29,13 @@ def load_engine(settings: Settings) -> FaceEngine:
     engine = FaceEngine(files, engine_options(settings))
     engine.warm_up()
     logger.info("model pack %s loaded and warm in %.2f s", files.pack.name, time.perf_counter() - started)
+    points = files.pack.operating_points
+    logger.info(
+        "thresholds strict %.2f, default %.2f, loose %.2f, ambiguity margin %.2f (%s)",
+        points.strict,
+        points.default,
+        points.loose,
+        points.ambiguity_margin,
+        points.source,
+    )
     return engine

@@ -6,13 +6,19 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Query, Response
 from pydantic import AfterValidator, BeforeValidator
 
-from facerec.api.deps import ImageDep, ServiceDep, StoreDep
-from facerec.api.params import clean_display_name, decode_cursor, encode_cursor, parse_metadata
+from facerec.api.deps import ImageDep, ServiceDep, SettingsDep, StoreDep
+from facerec.api.params import (
+    ThresholdForm,
+    clean_display_name,
+    decode_cursor,
+    encode_cursor,
+    parse_metadata,
+)
 from facerec.api.schemas import (
+    DetectedFaceOut,
     EncodedFaceOut,
     EncodeResponse,
     ErrorBody,
-    FaceOut,
     FacePageOut,
     FaceRecordOut,
     FaceUpdate,
@@ -28,7 +34,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         400: "Not an image, or a corrupt or truncated one.",
         413: "Upload or image too large.",
         415: "Image format not accepted.",
-        422: "No face, face too small, several faces, or invalid fields.",
+        422: "No face, face too small, several faces, poor quality (register), or invalid fields.",
     }.items()
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -50,21 +56,27 @@ async def encode(
         bool, Form(alias="allFaces", description="Return every face, not only one.")
     ] = False,
 ) -> EncodeResponse:
-    """Embed the most prominent face of a photo (weighing its size and how central it is)."""
+    """Embed the most prominent face of a photo (weighing its size and how central it is). Each face comes
+    with its `quality` and the reasons it would be refused for registration; nothing is refused here."""
     encoding = await service.encode(image, all_faces=all_faces)
     best = encoding.faces[0]
     return EncodeResponse(
         model=service.model,
         embedding=best.embedding.tolist(),
-        face=FaceOut.of(best.face),
+        face=DetectedFaceOut.of_encoded(best, service.quality_bar),
         face_count=encoding.detected,
-        faces=[EncodedFaceOut.of_encoded(face) for face in encoding.faces] if all_faces else None,
+        faces=(
+            [EncodedFaceOut.of_embedded(face, service.quality_bar) for face in encoding.faces]
+            if all_faces
+            else None
+        ),
     )
 
 
 @router.post("/face/register", status_code=201, responses=ERRORS)
 async def register(
     service: ServiceDep,
+    settings: SettingsDep,
     image: ImageDep,
     display_name: Annotated[DisplayName, Form(alias="displayName", description="1-200 characters, trimmed.")],
     metadata: Annotated[MetadataForm, Form(description="A JSON object, at most 16 KiB.")] = None,
@@ -72,9 +84,17 @@ async def register(
     most_prominent: Annotated[
         bool, Form(alias="mostProminent", description="With several faces, register the most prominent.")
     ] = False,
+    quality_check: Annotated[
+        bool | None,
+        Form(
+            alias="qualityCheck",
+            description="Refuse a face below the quality bar; default QUALITY_CHECK_ON_REGISTER.",
+        ),
+    ] = None,
 ) -> FaceRecordOut:
     """Store one person's face. A photo with several faces is refused (`multiple_faces`) unless
-    `mostProminent=true`. The original photo is kept unless STORE_IMAGES=false."""
+    `mostProminent=true`; a face below the quality bar is refused (`poor_quality`, one `details` entry per
+    reason) unless `qualityCheck=false`. The original photo is kept unless STORE_IMAGES=false."""
     record = await service.register(
         image,
         Registration(
@@ -82,6 +102,7 @@ async def register(
             metadata=metadata or {},
             image_url=image_url,
             take_most_prominent=most_prominent,
+            check_quality=settings.quality_check_on_register if quality_check is None else quality_check,
         ),
     )
     return FaceRecordOut.of(record)
@@ -92,19 +113,22 @@ async def search(
     service: ServiceDep,
     image: ImageDep,
     top_k: Annotated[int, Form(alias="topK", ge=1, le=100)] = 5,
-    threshold: Annotated[
-        float | None, Form(ge=-1.0, le=1.0, description="Minimum similarity; default per model pack.")
-    ] = None,
+    threshold: Annotated[ThresholdForm, Form()] = None,
 ) -> SearchResponse:
-    """Find the registered faces most similar to the most prominent face of the photo."""
+    """Find the registered faces most similar to the most prominent face of the photo, and say whether
+    the top match identifies one person (`verdict`)."""
     result = await service.search(image, top_k=top_k, threshold=threshold)
     query = result.query
     return SearchResponse(
         model=service.model,
-        threshold=result.threshold,
-        face=FaceOut.of(query.faces[0].face),
+        threshold=result.threshold.value,
+        threshold_name=result.threshold.name,
+        verdict=result.verdict,
+        ambiguity_margin=service.operating_points.ambiguity_margin,
+        face=DetectedFaceOut.of_encoded(query.faces[0], service.quality_bar),
         face_count=query.detected,
         matches=[MatchOut.of(match) for match in result.matches],
+        runner_up=None if result.runner_up is None else MatchOut.of(result.runner_up),
     )
 
 

@@ -1,0 +1,90 @@
+"""The labelled photo set: reading labels and pairs, and embedding every photo with the API's own code."""
+
+import csv
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from facerec.errors import FacerecError
+from facerec.imaging.intake import decode_image
+from facerec.models.engine import FaceEngine
+from facerec.models.faces import EncodedFace, FloatArray
+from facerec.models.quality import FaceQuality
+
+
+@dataclass(frozen=True)
+class Photo:
+    path: str
+    identity: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    path_a: str
+    path_b: str
+    same: bool
+    fold: int | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    vectors: dict[str, FloatArray]  # path -> unit-norm embedding
+    qualities: dict[str, FaceQuality]  # path -> the face's quality scores
+    failures: list[Failure]
+    seconds: float
+
+
+def read_photos(dataset: Path) -> list[Photo]:
+    with (dataset / "labels.csv").open(newline="") as file:
+        return [Photo(row["path"], row["identity"]) for row in csv.DictReader(file)]
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    with path.open(newline="") as file:
+        return [
+            Pair(row["path_a"], row["path_b"], row["same"] == "1", fold_of(row))
+            for row in csv.DictReader(file)
+        ]
+
+
+def fold_of(row: dict[str, str]) -> int | None:
+    value = row.get("fold") or ""
+    return int(value) if value.strip() else None
+
+
+def labelled_pairs(photos: Sequence[Photo]) -> list[Pair]:
+    return [
+        Pair(a.path, b.path, a.identity == b.identity, None)
+        for i, a in enumerate(photos)
+        for b in photos[i + 1 :]
+    ]
+
+
+def embed(engine: FaceEngine, image_path: Path, max_pixels: int) -> EncodedFace:
+    image = decode_image(image_path.read_bytes(), max_pixels=max_pixels)
+    return engine.encode(image.pixels, all_faces=False).faces[0]
+
+
+def embed_all(engine: FaceEngine, dataset: Path, photos: Sequence[Photo], max_pixels: int) -> Embeddings:
+    started = time.perf_counter()
+    faces: dict[str, EncodedFace] = {}
+    failures: list[Failure] = []
+    for photo in photos:
+        try:
+            faces[photo.path] = embed(engine, dataset / photo.path, max_pixels)
+        except FacerecError as error:
+            failures.append(Failure(photo.path, error.code, error.message))
+    return Embeddings(
+        {path: face.embedding for path, face in faces.items()},
+        {path: face.quality for path, face in faces.items()},
+        failures,
+        time.perf_counter() - started,
+    )
