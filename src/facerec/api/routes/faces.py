@@ -4,10 +4,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Query, Response
-from pydantic import AfterValidator, BeforeValidator
 
 from facerec.api.deps import ImageDep, ServiceDep, StoreDep
-from facerec.api.params import clean_display_name, decode_cursor, encode_cursor, parse_metadata
+from facerec.api.params import DisplayName, MetadataForm, StoredText, decode_cursor, encode_cursor
 from facerec.api.schemas import (
     EncodedFaceOut,
     EncodeResponse,
@@ -19,7 +18,6 @@ from facerec.api.schemas import (
     MatchOut,
     SearchResponse,
 )
-from facerec.db.records import Metadata
 from facerec.service import Registration
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -37,9 +35,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api", tags=["faces"])
-
-DisplayName = Annotated[str, AfterValidator(clean_display_name)]
-MetadataForm = Annotated[Metadata | None, BeforeValidator(parse_metadata)]
 
 
 @router.post("/face/encode", responses=ERRORS)
@@ -67,8 +62,8 @@ async def register(
     service: ServiceDep,
     image: ImageDep,
     display_name: Annotated[DisplayName, Form(alias="displayName", description="1-200 characters, trimmed.")],
-    metadata: Annotated[MetadataForm, Form(description="A JSON object, at most 16 KiB.")] = None,
-    image_url: Annotated[str | None, Form(alias="imageUrl", max_length=2048)] = None,
+    metadata: Annotated[MetadataForm, Form(description="A JSON object: 16 KiB, 32 levels deep.")] = None,
+    image_url: Annotated[StoredText | None, Form(alias="imageUrl", max_length=2048)] = None,
     most_prominent: Annotated[
         bool, Form(alias="mostProminent", description="With several faces, register the most prominent.")
     ] = False,
@@ -113,7 +108,7 @@ async def list_faces(
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="nextCursor of the previous page.")] = None,
-    display_name: Annotated[str | None, Query(alias="displayName", max_length=200)] = None,
+    display_name: Annotated[StoredText | None, Query(alias="displayName", max_length=200)] = None,
 ) -> FacePageOut:
     """Stored faces, oldest first, a page at a time."""
     page = await store.page(limit=limit, after=decode_cursor(cursor), display_name=display_name)
