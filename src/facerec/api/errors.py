@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from facerec import errors
+from facerec.api.schemas import ErrorBody
 
 STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidImage: 400,
@@ -28,6 +29,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
 
 RETRY_AFTER_S = 1
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def documented_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for failures: each answered with the one error body."""
+    return {status: {"model": ErrorBody, "description": text} for status, text in descriptions.items()}
 
 
 def error_response(
