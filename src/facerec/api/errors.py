@@ -1,6 +1,7 @@
 """The one place where failures become HTTP responses, all with the same body:
 `{"error": {"code": "...", "message": "...", "details": [...]}}`."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from facerec import errors
+from facerec.api.schemas import ErrorBody
+
+logger = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidImage: 400,
@@ -32,6 +36,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
 
 RETRY_AFTER_S = 1
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def documented_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for failures: each answered with the one error body."""
+    return {status: {"model": ErrorBody, "description": text} for status, text in descriptions.items()}
 
 
 def error_response(
@@ -84,7 +93,14 @@ async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
     return response
 
 
+async def _on_unexpected(_: Request, error: Exception) -> JSONResponse:
+    """A bug: logged with its traceback (by the server too), answered in the same body as every error."""
+    logger.error("unexpected error", exc_info=error)
+    return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.FacerecError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

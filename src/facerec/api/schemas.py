@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from facerec.api.params import DisplayName, MetadataObject
 from facerec.db.records import FacePage, FaceRecord, Match
 from facerec.matching import Verdict
 from facerec.models.faces import Box, DetectedFace, EncodedFace, FloatArray
@@ -193,8 +194,8 @@ class VerifyResponse(ApiModel):
 
 
 class FaceUpdate(ApiModel):
-    display_name: str | None = Field(None, min_length=1, max_length=200)
-    metadata: dict[str, Any] | None = None
+    display_name: DisplayName | None = Field(None, description="1-200 characters, trimmed.")
+    metadata: MetadataObject | None = Field(None, description="Replaces the metadata; limits as on register.")
 
 
 class FacePageOut(ApiModel):

@@ -1,54 +1,55 @@
 """Face routes: encode, register, search, and the stored faces themselves."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Query, Response
-from pydantic import AfterValidator, BeforeValidator
 
 from facerec.api.deps import ImageDep, ServiceDep, SettingsDep, StoreDep
+from facerec.api.errors import documented_errors
 from facerec.api.params import (
+    DisplayName,
+    MetadataForm,
+    StoredText,
     ThresholdForm,
-    clean_display_name,
     decode_cursor,
     encode_cursor,
-    parse_metadata,
 )
 from facerec.api.schemas import (
     DetectedFaceOut,
     EncodedFaceOut,
     EncodeResponse,
-    ErrorBody,
     FacePageOut,
     FaceRecordOut,
     FaceUpdate,
     MatchOut,
     SearchResponse,
 )
-from facerec.db.records import Metadata
 from facerec.service import Registration
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": description}
-    for status, description in {
-        400: "Not an image, or a corrupt or truncated one.",
+# Every route here may refuse invalid fields, or be unable to answer for a moment.
+COMMON = documented_errors(
+    {
+        422: "Invalid fields.",
+        503: "Database unavailable or service overloaded; retry after `Retry-After` seconds.",
+    }
+)
+UPLOAD = documented_errors(
+    {
+        400: "Not an image, a corrupt or truncated one, or a malformed form.",
         413: "Upload or image too large.",
         415: "Image format not accepted.",
         422: "No face, face too small, several faces, poor quality (register), or invalid fields.",
-    }.items()
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No face with this id."},
-    422: {"model": ErrorBody, "description": "Malformed id or invalid fields."},
-}
+    }
+)
+BY_ID = documented_errors({404: "No face with this id.", 422: "Malformed id or invalid fields."})
+BODY = documented_errors({400: "A body that cannot be parsed.", 413: "Body too large."})
+PAGE = documented_errors({422: "Invalid query values, or a cursor this API did not return."})
 
-router = APIRouter(prefix="/api", tags=["faces"])
-
-DisplayName = Annotated[str, AfterValidator(clean_display_name)]
-MetadataForm = Annotated[Metadata | None, BeforeValidator(parse_metadata)]
+router = APIRouter(prefix="/api", tags=["faces"], responses=COMMON)
 
 
-@router.post("/face/encode", responses=ERRORS)
+@router.post("/face/encode", responses=UPLOAD)
 async def encode(
     service: ServiceDep,
     image: ImageDep,
@@ -73,14 +74,14 @@ async def encode(
     )
 
 
-@router.post("/face/register", status_code=201, responses=ERRORS)
+@router.post("/face/register", status_code=201, responses=UPLOAD)
 async def register(
     service: ServiceDep,
     settings: SettingsDep,
     image: ImageDep,
     display_name: Annotated[DisplayName, Form(alias="displayName", description="1-200 characters, trimmed.")],
-    metadata: Annotated[MetadataForm, Form(description="A JSON object, at most 16 KiB.")] = None,
-    image_url: Annotated[str | None, Form(alias="imageUrl", max_length=2048)] = None,
+    metadata: Annotated[MetadataForm, Form(description="A JSON object: 16 KiB, 32 levels deep.")] = None,
+    image_url: Annotated[StoredText | None, Form(alias="imageUrl", max_length=2048)] = None,
     most_prominent: Annotated[
         bool, Form(alias="mostProminent", description="With several faces, register the most prominent.")
     ] = False,
@@ -108,7 +109,7 @@ async def register(
     return FaceRecordOut.of(record)
 
 
-@router.post("/face/search", responses=ERRORS)
+@router.post("/face/search", responses=UPLOAD)
 async def search(
     service: ServiceDep,
     image: ImageDep,
@@ -132,19 +133,19 @@ async def search(
     )
 
 
-@router.get("/faces")
+@router.get("/faces", responses=PAGE)
 async def list_faces(
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="nextCursor of the previous page.")] = None,
-    display_name: Annotated[str | None, Query(alias="displayName", max_length=200)] = None,
+    display_name: Annotated[StoredText | None, Query(alias="displayName", max_length=200)] = None,
 ) -> FacePageOut:
     """Stored faces, oldest first, a page at a time."""
     page = await store.page(limit=limit, after=decode_cursor(cursor), display_name=display_name)
     return FacePageOut.of(page, encode_cursor(page.next_cursor))
 
 
-@router.get("/face/{face_id}", responses=NOT_FOUND)
+@router.get("/face/{face_id}", responses=BY_ID)
 async def get_face(
     store: StoreDep,
     face_id: UUID,
@@ -156,21 +157,21 @@ async def get_face(
 @router.get(
     "/face/{face_id}/image",
     response_class=Response,
-    responses={**NOT_FOUND, 200: {"content": {"image/*": {}}, "description": "The original photo."}},
+    responses={**BY_ID, 200: {"content": {"image/*": {}}, "description": "The original photo."}},
 )
 async def get_face_image(store: StoreDep, face_id: UUID) -> Response:
     image = await store.image(face_id)
     return Response(image.data, media_type=image.content_type, headers={"Cache-Control": "private"})
 
 
-@router.patch("/face/{face_id}", responses=NOT_FOUND)
+@router.patch("/face/{face_id}", responses={**BY_ID, **BODY})
 async def update_face(store: StoreDep, face_id: UUID, update: FaceUpdate) -> FaceRecordOut:
     """Change the display name and/or replace the metadata."""
     record = await store.update(face_id, display_name=update.display_name, metadata=update.metadata)
     return FaceRecordOut.of(record)
 
 
-@router.delete("/face/{face_id}", status_code=204, responses=NOT_FOUND)
+@router.delete("/face/{face_id}", status_code=204, responses=BY_ID)
 async def delete_face(store: StoreDep, face_id: UUID) -> Response:
     """Erase the face for good: its vector, record and stored photo."""
     await store.delete(face_id)

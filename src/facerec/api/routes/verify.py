@@ -1,15 +1,16 @@
 """1:1 verification: are two faces the same person?"""
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.exceptions import RequestValidationError
 
 from facerec.api.deps import ServiceDep, SettingsDep, read_upload
+from facerec.api.errors import documented_errors
 from facerec.api.params import ThresholdForm
-from facerec.api.schemas import DetectedFaceOut, ErrorBody, VerifyResponse
+from facerec.api.schemas import DetectedFaceOut, VerifyResponse
 from facerec.matching import Verdict
 from facerec.service import FaceService, PairResult
 
@@ -17,17 +18,17 @@ TWO_PHOTOS = ("image1", "image2")
 PHOTO_AND_STORED = ("image", "faceId")
 FIELDS = (*TWO_PHOTOS, *PHOTO_AND_STORED)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": description}
-    for status, description in {
+ERRORS = documented_errors(
+    {
         400: "Not an image, or a corrupt or truncated one.",
         404: "No stored face with this faceId.",
         409: "The stored face was embedded by another model pack.",
         413: "Upload or image too large.",
         415: "Image format not accepted.",
         422: "No face, face too small, or not exactly image1 + image2 or image + faceId.",
-    }.items()
-}
+        503: "Database unavailable or service overloaded; retry after `Retry-After` seconds.",
+    }
+)
 
 router = APIRouter(prefix="/api", tags=["verify"])
 Photo = Annotated[UploadFile | None, File(description="JPEG, PNG, WebP, BMP, GIF or TIFF.")]
