@@ -4,6 +4,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -36,14 +37,15 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
     width, height = image.size
     if width * height > max_pixels:
         raise ImageTooLarge(f"the image is {width}x{height} pixels; at most {max_pixels} pixels are accepted")
+    image_format = str(image.format)
     try:
         image.seek(0)  # the first frame of an animation
         image.load()
-        upright = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # no copy when the photo is already upright
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise TruncatedImage(f"the image data is truncated or corrupt ({error})") from error
-    rgb = _to_rgb(upright)
-    return DecodedImage(np.ascontiguousarray(rgb[:, :, ::-1]), MEDIA_TYPES[str(image.format)])
+    bgr = np.asarray(cv2.cvtColor(_to_rgb(image), cv2.COLOR_RGB2BGR), dtype=np.uint8)
+    return DecodedImage(bgr, MEDIA_TYPES[image_format])
 
 
 def _open(data: bytes) -> Image.Image:
@@ -77,4 +79,4 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
         rgba = image.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return np.asarray(Image.alpha_composite(canvas, rgba).convert("RGB"))
-    return np.asarray(image.convert("RGB"))
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
