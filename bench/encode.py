@@ -3,10 +3,12 @@
     python -m bench.encode [--image PATH] [--requests 60] [--seconds 20] [--clients 1,2,4]
 
 For each service configuration (inference workers x ONNX Runtime threads) it starts `facerec serve` on a
-loopback port (embedded Postgres in a temporary directory), then measures:
-- latency: sequential requests, p50/p95, against FaceAnalysis.get() on the same bytes (decode included);
-- throughput: N concurrent clients for a fixed time, against the library's best throughput (one loop
-  with ONNX Runtime's default threads, or two threads sharing one FaceAnalysis).
+loopback port (embedded Postgres in a temporary directory), then measures, alternating service and
+library so that both see the same load on a shared machine:
+- latency: sequential requests, p50/p95, each followed by FaceAnalysis.get() on the same bytes
+  (cv2 decode included);
+- throughput: N concurrent clients for a fixed time, each window followed by one of the library's
+  (its best of one loop with ONNX Runtime's default threads and two threads sharing one FaceAnalysis).
 Prints a markdown report.
 """
 
@@ -51,7 +53,9 @@ class ServiceResult:
     workers: int
     threads: int
     latency: Latency
+    library_latency: Latency  # measured alternately with `latency`
     throughput: dict[int, float]  # clients -> requests per second
+    library_throughput: float  # the library's best, measured in windows alternating with the service's
     rss_mib: float
 
 
@@ -135,16 +139,21 @@ def start_service(workers: int, threads: int, data_dir: Path) -> tuple[subproces
     raise SystemExit("the service did not become ready in 120 s")
 
 
-def service_latency(base_url: str, data: bytes, count: int) -> Latency:
+def paired_latency(base_url: str, analysis: FaceAnalysis, data: bytes, count: int) -> tuple[Latency, Latency]:
+    """(service, library) latency, the two calls alternating so that both see the same machine load."""
+    files = {"image": ("face.jpg", data, "image/jpeg")}
     with httpx.Client(base_url=base_url, timeout=60) as client:
 
         def call() -> None:
-            client.post(
-                "/api/face/encode", files={"image": ("face.jpg", data, "image/jpeg")}
-            ).raise_for_status()
+            client.post("/api/face/encode", files=files).raise_for_status()
 
         time_calls(call, 3)  # connection and caches
-        return latency_of(time_calls(call, count))
+        service: list[float] = []
+        library: list[float] = []
+        for _ in range(count):
+            service += time_calls(call, 1)
+            library += time_calls(lambda: library_once(analysis, data), 1)
+        return latency_of(service), latency_of(library)
 
 
 async def service_throughput(base_url: str, data: bytes, clients: int, seconds: float) -> float:
@@ -167,20 +176,24 @@ async def service_throughput(base_url: str, data: bytes, clients: int, seconds: 
 
 
 def bench_service(
-    workers: int, threads: int, data: bytes, args: argparse.Namespace, clients: list[int]
+    workers: int, threads: int, analysis: FaceAnalysis, data: bytes, args: argparse.Namespace
 ) -> ServiceResult:
+    clients = [int(n) for n in args.clients.split(",")]
     with tempfile.TemporaryDirectory(prefix="facerec-bench-") as data_dir:
         process, base_url = start_service(workers, threads, Path(data_dir))
         try:
-            latency = service_latency(base_url, data, args.requests)
-            throughput = {
-                n: asyncio.run(service_throughput(base_url, data, n, args.seconds)) for n in clients
-            }
+            latency, library_latency = paired_latency(base_url, analysis, data, args.requests)
+            throughput: dict[int, float] = {}
+            library_rates: list[float] = []
+            for n in clients:  # each service window is followed by a library window of the same length
+                throughput[n] = asyncio.run(service_throughput(base_url, data, n, args.seconds))
+                library_rates.append(max(library_throughput(analysis, data, args.seconds, t) for t in (1, 2)))
             rss = psutil.Process(process.pid).memory_info().rss / 2**20
         finally:
             process.terminate()
             process.wait(30)
-    return ServiceResult(workers, threads, latency, throughput, rss)
+    library_rate = statistics.median(library_rates)
+    return ServiceResult(workers, threads, latency, library_latency, throughput, library_rate, rss)
 
 
 def machine() -> str:
@@ -208,30 +221,31 @@ def main() -> None:
     parser.add_argument("--clients", default="1,2,4", help="concurrent clients for throughput")
     args = parser.parse_args()
     data = args.image.read_bytes()
-    clients = [int(n) for n in args.clients.split(",")]
-
     analysis = library_analysis()
     time_calls(lambda: library_once(analysis, data), 3)
-    library = latency_of(time_calls(lambda: library_once(analysis, data), args.requests))
-    library_rates = {n: library_throughput(analysis, data, args.seconds, n) for n in (1, 2)}
-    best_library = max(library_rates.values())
-    results = [bench_service(workers, threads, data, args, clients) for workers, threads in CONFIGS]
+    results = [bench_service(workers, threads, analysis, data, args) for workers, threads in CONFIGS]
+    report(results, args, len(data))
 
+
+def report(results: list[ServiceResult], args: argparse.Namespace, size: int) -> None:
     print(f"# encode benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
-    print(f"\nImage: `{args.image.name}` ({len(data)} bytes); {args.requests} sequential requests; ")
-    print(f"throughput runs of {args.seconds:.0f} s.\n")
-    print(f"Library (FaceAnalysis buffalo_s, det 640, decode included): p50 {library.p50_ms:.1f} ms, ")
-    print(f"p95 {library.p95_ms:.1f} ms; throughput {library_rates[1]:.2f}/s in one loop, ")
-    print(f"{library_rates[2]:.2f}/s in two threads.\n")
-    header = " | ".join(f"{n} client{'s' if n > 1 else ''} /s" for n in clients)
-    print(f"| workers x threads | p50 ms | p95 ms | p50 vs library | {header} | best vs library | RSS MiB |")
-    print("|" + " --- |" * (6 + len(clients)))
-    for result in results:
-        rates = " | ".join(f"{result.throughput[n]:.2f}" for n in clients)
+    print(f"\nImage `{args.image.name}` ({size} bytes). Latency: {args.requests} sequential requests, each")
+    print("followed by the same work in the library (FaceAnalysis buffalo_s, det 640, cv2 decode included).")
+    print(f"Throughput: windows of {args.seconds:.0f} s, each followed by a library window (its best of one")
+    print(f"loop and two threads). Load average at the end: {os.getloadavg()[0]:.1f}.\n")
+    clients = list(results[0].throughput)
+    rates_header = " | ".join(f"{n} client{'s' if n > 1 else ''} /s" for n in clients)
+    print(f"| workers x threads | p50 ms | library p50 ms | ratio | p95 ms | {rates_header} ", end="")
+    print("| library /s | ratio | RSS MiB |")
+    print("|" + " --- |" * (8 + len(clients)))
+    for r in results:
+        rates = " | ".join(f"{r.throughput[n]:.2f}" for n in clients)
+        latency_ratio = r.latency.p50_ms / r.library_latency.p50_ms
+        rate_ratio = max(r.throughput.values()) / r.library_throughput
         print(
-            f"| {result.workers} x {result.threads or 'all'} | {result.latency.p50_ms:.1f} | "
-            f"{result.latency.p95_ms:.1f} | {result.latency.p50_ms / library.p50_ms:.2f}x | {rates} | "
-            f"{max(result.throughput.values()) / best_library:.2f}x | {result.rss_mib:.0f} |"
+            f"| {r.workers} x {r.threads or 'all'} | {r.latency.p50_ms:.1f} | "
+            f"{r.library_latency.p50_ms:.1f} | {latency_ratio:.2f}x | {r.latency.p95_ms:.1f} | {rates} | "
+            f"{r.library_throughput:.2f} | {rate_ratio:.2f}x | {r.rss_mib:.0f} |"
         )
 
 

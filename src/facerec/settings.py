@@ -1,5 +1,6 @@
 """Service configuration: one `Settings` class, read from the environment and `.env`."""
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -31,11 +32,18 @@ class Settings(BaseSettings):
     det_size: int = Field(640, ge=160, le=1920, description="Detector input side in pixels.")
     det_threshold: float = Field(0.5, gt=0, lt=1)
     min_face_size: int = Field(20, ge=1, description="Faces narrower than this (px) are refused.")
-    inference_workers: int = Field(1, ge=1, le=64, description="Threads running inference.")
+    inference_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="Threads running inference; default one per core (docs/BENCHMARKS.md).",
+    )
     max_waiting_jobs: int = Field(
         16, ge=0, le=10_000, description="Images that may wait for a worker; beyond, 503 overloaded."
     )
-    intra_op_threads: int = Field(0, ge=0, le=64, description="ONNX Runtime threads per job; 0 = all cores.")
+    intra_op_threads: int = Field(
+        1, ge=0, le=64, description="ONNX Runtime threads per job (0 = all cores); 1 = throughput."
+    )
 
     # Face quality: faces below any of these get the named reason (`quality.reasons` on encode and search);
     # register refuses them with poor_quality unless QUALITY_CHECK_ON_REGISTER=false or qualityCheck=false.
