@@ -81,3 +81,19 @@ def test_extreme_shapes_are_searched_not_crashed_on(engine: FaceEngine, shape: t
     """The detector scales the long side to 640: a 20000x20 strip must not collapse to zero rows."""
     with pytest.raises(NoFaceFound):
         engine.encode(np.full(shape, 90, dtype=np.uint8), all_faces=False)
+
+
+def test_a_face_filling_the_frame_is_found_beside_a_small_one(engine: FaceEngine, photos: Photos) -> None:
+    """The main pass sees the small face, so a fallback 'if nothing found' never looks for the big one."""
+    big = decode_image(photos.bytes_of(photos.tight_face), max_pixels=100_000_000).pixels
+    big = np.repeat(np.repeat(big, 4, axis=0), 4, axis=1)  # 448x448, the face fills it
+    group = decode_image(photos.bytes_of(photos.group), max_pixels=100_000_000).pixels
+    small = group[145:270, 270:372]  # one person of the group photo, about 100 px wide
+    scene = big.copy()
+    rows = scene.shape[0] - 330
+    scene[330:, :102] = small[:rows]  # bottom-left corner, over the edge of the big face
+
+    faces = engine.detect(scene)
+
+    assert len(faces) == 2
+    assert faces[0].box.width > 250  # the frame-filling face, most prominent

@@ -26,6 +26,14 @@ class Box:
     def height(self) -> float:
         return self.y2 - self.y1
 
+    def iou(self, other: "Box") -> float:
+        """Intersection over union of the two boxes."""
+        width = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
+        height = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
+        overlap = width * height
+        union = self.width * self.height + other.width * other.height - overlap
+        return overlap / union if union > 0 else 0.0
+
 
 @dataclass(frozen=True)
 class DetectedFace:
