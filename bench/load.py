@@ -10,6 +10,7 @@ Every request goes to 127.0.0.1 only; both phases stop by themselves.
 
 import argparse
 import asyncio
+import io
 import os
 import random
 import statistics
@@ -23,6 +24,7 @@ from pathlib import Path
 import httpx
 import insightface
 import psutil
+from PIL import Image
 
 from bench.encode import free_port, machine
 
@@ -42,6 +44,18 @@ class Tally:
 def photos() -> list[bytes]:
     found = sorted(DEEPFACE.glob("img*.jpg"))[:20] if DEEPFACE.is_dir() else []
     return [path.read_bytes() for path in found] or [GROUP.read_bytes()]
+
+
+def small_photos() -> list[bytes]:
+    """The same photos 400 px wide: the leak check is about memory over many requests, not decode time."""
+    shrunk = []
+    for data in photos():
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        image.thumbnail((400, 400))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+        shrunk.append(buffer.getvalue())
+    return shrunk
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -95,7 +109,7 @@ async def mixed_load(base_url: str, clients: int, seconds: float) -> Tally:
 
 async def leak_check(base_url: str, pid: int, total: int, clients: int) -> tuple[float, float]:
     """RSS (MiB) after the first 1,000 requests and after `total`."""
-    images = photos()
+    images = small_photos()
     served = 0
     rss_at_1000 = 0.0
 
@@ -136,7 +150,7 @@ def start(data_dir: Path) -> tuple[psutil.Popen, str]:
     raise SystemExit("the service did not become ready in 120 s")
 
 
-def report(tally: Tally, args: argparse.Namespace, rss: tuple[float, float] | None) -> None:
+def report(tally: Tally, args: argparse.Namespace) -> None:
     print(f"# load benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}\n")
     print(f"{args.clients} clients for {args.seconds:.0f} s, mix {MIX}; /healthz probed every 50 ms.\n")
     print("| endpoint | requests | 2xx | 503 overloaded | other | p50 ms | p99 ms |")
@@ -154,10 +168,6 @@ def report(tally: Tally, args: argparse.Namespace, rss: tuple[float, float] | No
     print(f"\n5xx other than overload refusals: {server_errors}. Statuses: {dict(tally.statuses)}")
     print(f"\n/healthz under load: {len(tally.health)} probes, p50 {percentile(tally.health, 0.5):.1f} ms, ")
     print(f"p99 {percentile(tally.health, 0.99):.1f} ms, max {max(tally.health) * 1000:.1f} ms.")
-    if rss is not None:
-        growth = (rss[1] / rss[0] - 1) * 100
-        print(f"\nRSS after 1,000 requests {rss[0]:.0f} MiB; after {args.leak_requests:,} requests ", end="")
-        print(f"{rss[1]:.0f} MiB ({growth:+.1f}%).")
 
 
 def main() -> None:
@@ -172,13 +182,17 @@ def main() -> None:
         process, base_url = start(Path(folder))
         try:
             tally = asyncio.run(mixed_load(base_url, args.clients, args.seconds))
+            report(tally, args)  # printed now, in case the memory phase is cut short
             rss = None
             if args.leak_requests >= 1000:
                 rss = asyncio.run(leak_check(base_url, process.pid, args.leak_requests, args.clients))
         finally:
             process.terminate()
             process.wait(60)
-    report(tally, args, rss)
+    if rss is not None:
+        growth = (rss[1] / rss[0] - 1) * 100
+        print(f"\nRSS after 1,000 requests {rss[0]:.0f} MiB; after {args.leak_requests:,} requests ", end="")
+        print(f"{rss[1]:.0f} MiB ({growth:+.1f}%).")
 
 
 if __name__ == "__main__":
