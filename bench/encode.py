@@ -15,11 +15,7 @@ Prints a markdown report.
 import argparse
 import asyncio
 import os
-import platform
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,9 +27,9 @@ import cv2
 import httpx
 import insightface
 import numpy as np
-import psutil
 from insightface.app import FaceAnalysis
 
+from bench.harness import machine, running_service
 from facerec.models.packs import PACKS
 from facerec.models.store import bundled_model_dir
 
@@ -105,40 +101,6 @@ def library_throughput(analysis: FaceAnalysis, data: bytes, seconds: float, thre
     return sum(done) / seconds
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_service(workers: int, threads: int, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = os.environ | {
-        "INFERENCE_WORKERS": str(workers),
-        "INTRA_OP_THREADS": str(threads),
-        "DATA_DIR": str(data_dir),
-    }
-    env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "facerec", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                return process, base_url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    process.kill()
-    raise SystemExit("the service did not become ready in 120 s")
-
-
 def paired_latency(base_url: str, analysis: FaceAnalysis, data: bytes, count: int) -> tuple[Latency, Latency]:
     """(service, library) latency, the two calls alternating so that both see the same machine load."""
     files = {"image": ("face.jpg", data, "image/jpeg")}
@@ -179,34 +141,21 @@ def bench_service(
     workers: int, threads: int, analysis: FaceAnalysis, data: bytes, args: argparse.Namespace
 ) -> ServiceResult:
     clients = [int(n) for n in args.clients.split(",")]
-    with tempfile.TemporaryDirectory(prefix="facerec-bench-") as data_dir:
-        process, base_url = start_service(workers, threads, Path(data_dir))
-        try:
-            latency, library_latency = paired_latency(base_url, analysis, data, args.requests)
-            throughput: dict[int, float] = {}
-            library_rates: list[float] = []
-            for n in clients:  # each service window is followed by a library window of the same length
-                throughput[n] = asyncio.run(service_throughput(base_url, data, n, args.seconds))
-                library_rates.append(max(library_throughput(analysis, data, args.seconds, t) for t in (1, 2)))
-            rss = psutil.Process(process.pid).memory_info().rss / 2**20
-        finally:
-            process.terminate()
-            process.wait(30)
+    with (
+        tempfile.TemporaryDirectory(prefix="facerec-bench-") as data_dir,
+        running_service(
+            Path(data_dir), INFERENCE_WORKERS=str(workers), INTRA_OP_THREADS=str(threads)
+        ) as service,
+    ):
+        latency, library_latency = paired_latency(service.base_url, analysis, data, args.requests)
+        throughput: dict[int, float] = {}
+        library_rates: list[float] = []
+        for n in clients:  # each service window is followed by a library window of the same length
+            throughput[n] = asyncio.run(service_throughput(service.base_url, data, n, args.seconds))
+            library_rates.append(max(library_throughput(analysis, data, args.seconds, t) for t in (1, 2)))
+        rss = service.process.memory_info().rss / 2**20
     library_rate = statistics.median(library_rates)
     return ServiceResult(workers, threads, latency, library_latency, throughput, library_rate, rss)
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    memory = psutil.virtual_memory().total / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -11,10 +11,8 @@ Every request goes to 127.0.0.1 only; both phases stop by themselves.
 import argparse
 import asyncio
 import io
-import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -26,7 +24,7 @@ import insightface
 import psutil
 from PIL import Image
 
-from bench.encode import free_port, machine
+from bench.harness import machine, running_service
 
 DEEPFACE = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-deepface"
 GROUP = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"
@@ -126,30 +124,6 @@ async def leak_check(base_url: str, pid: int, total: int, clients: int) -> tuple
     return rss_at_1000, psutil.Process(pid).memory_info().rss / 2**20
 
 
-def start(data_dir: Path) -> tuple[psutil.Popen, str]:
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {
-        "DATA_DIR": str(data_dir)
-    }
-    process = psutil.Popen(
-        [sys.executable, "-m", "facerec", "serve", "--port", str(port)],
-        env=env,
-        stdout=open(data_dir / "service.log", "wb"),  # noqa: SIM115  (the child keeps it open)
-        stderr=open(data_dir / "service.err", "wb"),  # noqa: SIM115
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                return process, base_url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    process.kill()
-    raise SystemExit("the service did not become ready in 120 s")
-
-
 def report(tally: Tally, args: argparse.Namespace) -> None:
     print(f"# load benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}\n")
     print(f"{args.clients} clients for {args.seconds:.0f} s, mix {MIX}; /healthz probed every 50 ms.\n")
@@ -178,17 +152,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--leak-requests", type=int, default=10_000, help="0 skips the memory phase")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="facerec-load-") as folder:
-        process, base_url = start(Path(folder))
-        try:
-            tally = asyncio.run(mixed_load(base_url, args.clients, args.seconds))
-            report(tally, args)  # printed now, in case the memory phase is cut short
-            rss = None
-            if args.leak_requests >= 1000:
-                rss = asyncio.run(leak_check(base_url, process.pid, args.leak_requests, args.clients))
-        finally:
-            process.terminate()
-            process.wait(60)
+    with (
+        tempfile.TemporaryDirectory(prefix="facerec-load-") as folder,
+        running_service(Path(folder)) as service,
+    ):
+        tally = asyncio.run(mixed_load(service.base_url, args.clients, args.seconds))
+        report(tally, args)  # printed now, in case the memory phase is cut short
+        rss = None
+        if args.leak_requests >= 1000:
+            rss = asyncio.run(
+                leak_check(service.base_url, service.process.pid, args.leak_requests, args.clients)
+            )
     if rss is not None:
         growth = (rss[1] / rss[0] - 1) * 100
         print(f"\nRSS after 1,000 requests {rss[0]:.0f} MiB; after {args.leak_requests:,} requests ", end="")

@@ -10,10 +10,7 @@ so both see the same machine noise. Search = encode + the database query + JSON.
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -23,7 +20,8 @@ import asyncpg
 import httpx
 from pgvector.asyncpg import register_vector
 
-from bench.encode import DEFAULT_IMAGE, FALLBACK_IMAGE, free_port, machine
+from bench.encode import DEFAULT_IMAGE, FALLBACK_IMAGE
+from bench.harness import machine, running_service
 from bench.store_search import make_dataset
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
@@ -56,28 +54,6 @@ async def seed(url: str, rows: int) -> float:
     finally:
         await connection.close()
     return built
-
-
-def serve(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = os.environ | {"DATABASE_URL": url, "DATA_DIR": str(data_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "facerec", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                return process, base_url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    process.kill()
-    raise SystemExit("the service did not become ready in 120 s")
 
 
 def interleaved(base_url: str, image: bytes, requests: int) -> tuple[list[float], list[float], int]:
@@ -119,12 +95,8 @@ def main() -> None:
     ):
         upgrade_to_head(url)
         build_s = asyncio.run(seed(url, args.rows))
-        process, base_url = serve(url, Path(folder))
-        try:
-            encodes, searches, matches = interleaved(base_url, image, args.requests)
-        finally:
-            process.terminate()
-            process.wait(30)
+        with running_service(Path(folder), DATABASE_URL=url) as service:
+            encodes, searches, matches = interleaved(service.base_url, image, args.requests)
     encode_ms, search_ms = statistics.median(encodes) * 1000, statistics.median(searches) * 1000
     print(f"# end-to-end search\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}\n")
     print(f"{args.rows:,} stored faces (HNSW built in {build_s:.0f} s); `{args.image.name}`; ")

@@ -1,0 +1,74 @@
+"""What the benchmarks share: a real `facerec serve` on a loopback port, and a line naming the machine."""
+
+import os
+import platform
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+READY_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class Service:
+    process: psutil.Popen
+    base_url: str
+
+
+@contextmanager
+def running_service(data_dir: Path, **settings: str) -> Iterator[Service]:
+    """`facerec serve` with DATA_DIR=data_dir and `settings` as environment variables (DATABASE_URL only
+    when given), yielded once /readyz answers 200, stopped on exit. Its log goes to data_dir."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env |= {"DATA_DIR": str(data_dir), **settings}
+    with (data_dir / "service.log").open("wb") as log:
+        process = psutil.Popen(
+            [sys.executable, "-m", "facerec", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+        try:
+            service = Service(process, f"http://127.0.0.1:{port}")
+            _wait_ready(service)
+            yield service
+        finally:
+            process.terminate()
+            process.wait(60)
+
+
+def _wait_ready(service: Service) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{service.base_url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    raise SystemExit(f"the service did not become ready in {READY_TIMEOUT_S} s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
