@@ -1,0 +1,22 @@
+# facerec: the API with the bundled buffalo_s model. Without DATABASE_URL it runs its embedded Postgres in
+# /data; compose.yaml runs it against a pgvector server instead.
+FROM python:3.11-slim
+
+# opencv-python (an insightface dependency) needs these shared libraries
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md alembic.ini ./
+COPY src ./src
+COPY migrations ./migrations
+# Editable, so the service finds alembic.ini and migrations/ beside the package
+RUN pip install --no-cache-dir -e .
+
+ENV DATA_DIR=/data MODEL_CACHE_DIR=/models
+VOLUME ["/data", "/models"]
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"
+CMD ["facerec", "serve", "--host", "0.0.0.0", "--port", "8000"]
