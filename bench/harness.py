@@ -61,14 +61,12 @@ def free_port() -> int:
         return port
 
 
+def cpu_model() -> str:
+    with Path("/proc/cpuinfo").open() as file:
+        names = [line.split(":", 1)[1].strip() for line in file if line.startswith("model name")]
+    return names[0] if names else "unknown CPU"
+
+
 def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
     memory = psutil.virtual_memory().total / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores ({cpu_model()}), {memory:.0f} GiB, Python {platform.python_version()}"

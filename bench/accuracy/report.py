@@ -18,6 +18,7 @@ from bench.accuracy.verification import (
     gaussian_far,
     rates,
 )
+from bench.harness import cpu_model
 from facerec.models.thresholds import OperatingPoints, ThresholdName
 
 GALLERY_SIZES = (1_000, 100_000)  # enrolled faces, for the chance that a stranger matches someone
@@ -29,12 +30,6 @@ def percent(value: float) -> str:
 
 def share(count: int, total: int) -> str:
     return f"{percent(count / total)} ({count}/{total})" if total else "n/a"
-
-
-def cpu_model() -> str:
-    with Path("/proc/cpuinfo").open() as file:
-        names = [line.split(":", 1)[1].strip() for line in file if line.startswith("model name")]
-    return names[0] if names else "unknown CPU"
 
 
 def header(pack: str, dataset: Path, photos: Sequence[Photo], embeddings: Embeddings, threads: int) -> str:
