@@ -45,11 +45,11 @@ def test_the_centroid_is_the_normalised_mean() -> None:
 
 
 @pytest.mark.skipif(LABELS is None, reason=f"{DEEPFACE_DIR} is absent")
-def test_a_person_with_several_faces_scores_their_other_photo_above_their_weakest_face(
+def test_a_person_with_several_faces_scores_a_hard_photo_above_its_average_similarity(
     engine: FaceEngine,
 ) -> None:
-    """person02's hardest photo (img46.jpg, 0.362 against img27.jpg) scores higher against the centroid of
-    person02's other photos than against the face it matches worst, and strangers stay far below."""
+    """person02's hardest photo (img46.jpg: 0.362 against img27.jpg, 0.533 on average over person02's other
+    seven photos) scores well above that average against their centroid, and a stranger stays far below."""
     assert LABELS is not None
     faces = [
         embedding(engine, DEEPFACE_DIR / p)
@@ -62,6 +62,6 @@ def test_a_person_with_several_faces_scores_their_other_photo_above_their_weakes
     score = person_score(probe, faces)
 
     assert len(faces) >= 4
-    assert score > min(float(probe @ face) for face in faces)
+    assert score > float(np.mean([probe @ face for face in faces])) + 0.1
     assert score >= 0.40  # found at the default threshold
     assert person_score(stranger, faces) < 0.2
