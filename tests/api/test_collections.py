@@ -103,7 +103,8 @@ async def test_collections_are_isolated(client: httpx.AsyncClient, cast: list[Pe
     persons = await client.post(
         "/api/persons/search", files=image_file(cast[0].other_photo()), params=elsewhere
     )
-    assert search.json()["matches"] == [] and search.json()["verdict"] == "unknown"
+    assert search.json()["matches"] == []
+    assert search.json()["verdict"] == "unknown"
     assert persons.json()["matches"] == []
     assert (await client.get("/api/faces", params=elsewhere)).json()["faces"] == []
     assert (await client.get("/api/persons", params=elsewhere)).json()["persons"] == []
@@ -166,7 +167,8 @@ async def test_the_same_person_in_two_collections_is_found_in_each(
         ).json()
         assert body["verdict"] == "match"
         assert [match["id"] for match in body["matches"]] == [expected["id"]]
-    assert here["possibleDuplicateOf"] is None and there["possibleDuplicateOf"] is None
+    assert here["possibleDuplicateOf"] is None
+    assert there["possibleDuplicateOf"] is None
 
 
 async def test_deleting_a_collection_leaves_nothing_behind(

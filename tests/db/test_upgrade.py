@@ -128,7 +128,8 @@ async def test_match_faces_keeps_its_meaning_and_match_persons_names_persons(
         await connection.close()
 
     assert len(faces) == 1  # the default collection only
-    assert faces[0]["display_name"] == "Ada" and faces[0]["score"] > 0.4
+    assert faces[0]["display_name"] == "Ada"
+    assert faces[0]["score"] > 0.4
     assert len(persons) == 1
     assert persons[0]["person_id"] != faces[0]["id"]
     assert persons[0]["display_name"] == "Ada"
