@@ -108,19 +108,21 @@ async def test_collections_are_isolated(client: httpx.AsyncClient, cast: list[Pe
     assert persons.json()["matches"] == []
     assert (await client.get("/api/faces", params=elsewhere)).json()["faces"] == []
     assert (await client.get("/api/persons", params=elsewhere)).json()["persons"] == []
-    for method, path, json in [
+    face_calls: list[tuple[str, str, dict[str, Any] | None]] = [
         ("GET", f"/api/face/{face['id']}", None),
         ("GET", f"/api/face/{face['id']}/image", None),
         ("PATCH", f"/api/face/{face['id']}", {"metadata": {"moved": True}}),
         ("DELETE", f"/api/face/{face['id']}", None),
-    ]:
+    ]
+    for method, path, json in face_calls:
         assert_error(await client.request(method, path, params=elsewhere, json=json), 404, "face_not_found")
-    for method, path, json in [
+    person_calls: list[tuple[str, str, dict[str, Any] | None]] = [
         ("GET", f"/api/persons/{person}", None),
         ("GET", f"/api/persons/{person}/faces", None),
         ("PATCH", f"/api/persons/{person}", {"displayName": "Mallory"}),
         ("DELETE", f"/api/persons/{person}", None),
-    ]:
+    ]
+    for method, path, json in person_calls:
         assert_error(await client.request(method, path, params=elsewhere, json=json), 404, "person_not_found")
     added = await client.post(
         f"/api/persons/{person}/faces", files=image_file(cast[0].photo()), params=elsewhere
