@@ -118,24 +118,27 @@ def run(dataset: Path) -> str:
     tallies = {route: Tally([]) for route in ("/api/face/search", "/api/persons/search")}
     unreadable = 0
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder, running_service(Path(folder)) as service:
-        with httpx.Client(base_url=service.base_url, timeout=120) as http:
-            http.post("/api/collections", json={"name": COLLECTION}).raise_for_status()
-            persons, refused = enrol(http, dataset, enrolled)
-            probes = [
-                (photo, persons[identity])
-                for identity, photos in enrolled.items()
-                for photo in photos[PHOTOS_ENROLLED:]
-            ]
-            probes += [(photo, None) for photo in strangers]
-            for photo, truth in probes:
-                data = (dataset / photo.path).read_bytes()
-                for route, tally in tallies.items():
-                    candidates = probe(http, route, data)
-                    if candidates is None:
-                        unreadable += 1
-                        continue
-                    tally.outcomes.append(outcome(candidates, truth, points.default, points.ambiguity_margin))
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_service(Path(folder)) as service,
+        httpx.Client(base_url=service.base_url, timeout=120) as http,
+    ):
+        http.post("/api/collections", json={"name": COLLECTION}).raise_for_status()
+        persons, refused = enrol(http, dataset, enrolled)
+        probes = [
+            (photo, persons[identity])
+            for identity, photos in enrolled.items()
+            for photo in photos[PHOTOS_ENROLLED:]
+        ]
+        probes += [(photo, None) for photo in strangers]
+        for photo, truth in probes:
+            data = (dataset / photo.path).read_bytes()
+            for route, tally in tallies.items():
+                candidates = probe(http, route, data)
+                if candidates is None:
+                    unreadable += 1
+                    continue
+                tally.outcomes.append(outcome(candidates, truth, points.default, points.ambiguity_margin))
     seconds = time.perf_counter() - started
     return report(tallies, refused, unreadable // len(tallies), len(probes), seconds)
 
@@ -143,9 +146,10 @@ def run(dataset: Path) -> str:
 def report(tallies: dict[str, Tally], refused: int, unreadable: int, probes: int, seconds: float) -> str:
     points = PACKS["buffalo_s"].operating_points
     lines = [
-        f"Run {datetime.now(UTC):%Y-%m-%d} on {machine()}, in {seconds:.0f} s: {ENROLLED_PEOPLE} people enrolled "
-        f"with {PHOTOS_ENROLLED} photos each ({refused} photos refused), {probes} probes ({unreadable} without "
-        f"a usable face); threshold {points.default} (`default`), margin {points.ambiguity_margin}.",
+        f"Run {datetime.now(UTC):%Y-%m-%d} on {machine()}, in {seconds:.0f} s: {ENROLLED_PEOPLE} people "
+        f"enrolled with {PHOTOS_ENROLLED} photos each ({refused} photos refused), {probes} probes "
+        f"({unreadable} without a usable face); threshold {points.default} (`default`), margin "
+        f"{points.ambiguity_margin}.",
         "",
         "| route | rank-1 (enrolled) | correct `match` (enrolled) | `match` for strangers |",
         "| --- | --- | --- | --- |",
