@@ -125,7 +125,7 @@ def run(dataset: Path) -> str:
     ):
         http.post("/api/collections", json={"name": COLLECTION}).raise_for_status()
         persons, refused = enrol(http, dataset, enrolled)
-        probes = [
+        probes: list[tuple[Photo, UUID | None]] = [
             (photo, persons[identity])
             for identity, photos in enrolled.items()
             for photo in photos[PHOTOS_ENROLLED:]
