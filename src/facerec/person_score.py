@@ -1,10 +1,11 @@
 """A person's score against a probe face, from all their faces: the similarity to their centroid.
 
-The centroid is the normalised mean of the person's face embeddings. Measured in docs/ACCURACY.md ("Search
-by person") against the best face (what face search does), the mean of the top two, and the mean
+The centroid is the normalised mean of the person's face embeddings. Measured in docs/ACCURACY.md ("Scoring a
+person") against the best face (what face search does), the mean of the top two, and the mean
 similarity: over 10 rounds of 100 enrolled people with 4 faces each on faces-celeba, the centroid had the
 highest rank-1 and correct-match rate at the default threshold, fewer strangers matched and fewer misses
-at an FPIR of 1% than the best face. With one face, it is that face's similarity.
+at an FPIR of 1% than the best face. With one face, it is that face's similarity. It needs the person's
+embeddings, not only the scores of the faces a search returned (`matching.rank_persons` has those).
 """
 
 from collections.abc import Sequence

@@ -88,6 +88,6 @@ FAR_CURVES = {
             (0.36, 5.16e-05),
         ),
         tail_slope=-11.75,
-        source="faces-celeba, 1,276 photos of 157 people, 2026-11-28",
+        source="faces-celeba, 1,276 photos of 159 people, 2026-11-28",
     ),
 }
