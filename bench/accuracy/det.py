@@ -17,7 +17,8 @@ def decade_ticks(low: int) -> list[tuple[float, str]]:
 def save_det(
     verifications: Sequence[Verification], points: Sequence[CalibratedPoint], title: str, path: Path
 ) -> None:
-    """FAR from 1e-7 (where zero false accepts sit) to 1, FRR from 1e-3 to 1."""
+    """FAR from 1e-7 (where zero false accepts sit) to 1, FRR from 1e-3 to 1; circles at the calibrated
+    points that the data reaches (at least one false accept allowed)."""
     image = Image.new("RGB", (WIDTH, 640), "white")
     figure = Figure(
         image, ImageDraw.Draw(image), ImageFont.load_default(size=15), ImageFont.load_default(size=19)
@@ -31,11 +32,11 @@ def save_det(
         figure.draw.line(line, fill=colour, width=3)
         s = verification.scores
         entries.append((colour, f"{s.name} ({len(s.genuine)} genuine, {len(s.impostor)} impostor)"))
-    for point in points:
+    for point in (p for p in points if p.reached):
         x, y = panel.x(point.rates.far), panel.y(point.rates.frr)
         figure.draw.ellipse([(x - 6, y - 6), (x + 6, y + 6)], outline=INK, width=2)
         label = f"FAR {point.target:g}: {point.rates.threshold:.3f}"
         figure.draw.text((x + 10, y - 10), label, fill=INK, font=figure.font, anchor="lb")
-    draw_legend(figure, (panel.left + 20, panel.bottom - 20 - 24 * (len(entries) - 1)), entries)
+    draw_legend(figure, (panel.right - 470, panel.top + 24), entries)
     draw_labels(figure, panel, title, "False accept rate (log scale)", "False reject rate (log scale)")
     image.save(path)
