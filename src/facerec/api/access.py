@@ -23,6 +23,7 @@ API_KEY_HEADER = "X-API-Key"
 PROTECTED_PREFIX = "/api"
 JWT_ALGORITHMS = ["HS256"]
 JWT_LEEWAY_S = 30  # clock skew allowed on exp, nbf and iat
+CREDENTIAL_STATE_KEY = "credential"  # request.state.credential: the name `AccessPolicy.check` gives
 
 # Fixed words for why a token was refused: PyJWT's own messages may quote parts of the token.
 TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
@@ -64,8 +65,9 @@ class AccessPolicy:
             issuer=settings.jwt_issuer,
         )
 
-    def check(self, headers: Headers) -> None:
-        """Return when the headers carry one valid credential; raise `Unauthorized` otherwise."""
+    def check(self, headers: Headers) -> str:
+        """Name the valid credential the headers carry (a key's digest or a token's subject, never the
+        secret itself); raise `Unauthorized` when there is none."""
         api_key = headers.get(API_KEY_HEADER)
         authorization = headers.get("Authorization")
         if api_key is None and authorization is None:
@@ -73,12 +75,12 @@ class AccessPolicy:
         reasons = []
         if api_key is not None:
             if self._known_key(api_key):
-                return
+                return "key:" + _digest(api_key.encode("latin-1")).hex()[:32]
             reasons.append("the API key is not valid")
         if authorization is not None:
             reason = self._bearer_refusal(authorization)
             if reason is None:
-                return
+                return _token_subject(authorization.partition(" ")[2].strip())
             reasons.append(reason)
         raise self._refusal("; ".join(reasons))
 
@@ -114,6 +116,13 @@ class AccessPolicy:
         return Unauthorized(message, schemes=self.schemes)
 
 
+def _token_subject(token: str) -> str:
+    """Who a verified token speaks for: its `sub`, so that refreshing a token keeps the same name."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    subject = claims.get("sub")
+    return f"sub:{subject}" if isinstance(subject, str) else "token:" + _digest(token.encode()).hex()[:32]
+
+
 def _digest(value: bytes) -> bytes:
     return hashlib.sha256(value).digest()
 
@@ -139,11 +148,12 @@ class AccessControl:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _protected(_route_path(scope)):
             try:
-                self.policy.check(Headers(scope=scope))
+                credential = self.policy.check(Headers(scope=scope))
             except Unauthorized as refusal:
                 logger.info("access refused: %s", refusal.message)
                 await domain_error_response(refusal)(scope, receive, send)
                 return
+            scope.setdefault("state", {})[CREDENTIAL_STATE_KEY] = credential
         await self.app(scope, receive, send)
 
 
