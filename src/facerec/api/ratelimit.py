@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from facerec.api.access import CREDENTIAL_STATE_KEY
+from facerec.api.access import grant_of
 from facerec.api.errors import refuse
 from facerec.errors import RateLimited
 
@@ -78,5 +78,4 @@ class RateLimit:
         if self.per_address:
             client = scope.get("client")
             return f"address:{client[0] if client else '-'}"
-        credential: str | None = scope.get("state", {}).get(CREDENTIAL_STATE_KEY)
-        return credential
+        return grant_of(scope).holder
