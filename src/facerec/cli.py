@@ -4,6 +4,7 @@ import argparse
 import logging
 import sys
 
+from facerec import __version__
 from facerec.errors import FacerecError
 from facerec.logs import configure_logging
 from facerec.settings import Settings
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="facerec", description="Self-hosted face recognition API.")
+    parser.add_argument("--version", action="version", version=f"facerec {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API")

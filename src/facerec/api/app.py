@@ -8,6 +8,7 @@ from typing import TypedDict
 
 from fastapi import FastAPI, params
 
+from facerec import __version__
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
 from facerec.api.errors import install_error_handlers
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="facerec",
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
-        version="0.1.0",
+        version=__version__,
         lifespan=_lifespan(settings),
         docs_url="/docs" if settings.public_docs else None,
         redoc_url="/redoc" if settings.public_docs else None,
