@@ -1,6 +1,7 @@
 """Every request gets an id: a sane incoming `X-Request-ID` is kept, anything else replaced. The id goes
 back in the response header and into every log record made while the request runs. One line per request
-is logged: method, path (never the query, which may hold names), status and duration."""
+is logged: method, path (never the query, which may hold names), status and duration. The log formatters
+escape control characters, so a path cannot forge a line."""
 
 import logging
 import re
@@ -10,6 +11,7 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from facerec.api.errors import internal_error_response
 from facerec.logs import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -39,19 +41,25 @@ class RequestContext:
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            logger.exception("unhandled error")
-            raise
+            # A bug: logged here, once, while the request id is still set, and answered in the one error
+            # body. Raised again only when a response had begun (the server then drops the connection).
+            logger.exception("unexpected error")
+            if response_started:
+                raise
+            await internal_error_response()(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.info("%s %s %d %.1f ms", scope["method"], scope["path"], status, elapsed_ms)

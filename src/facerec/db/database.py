@@ -109,7 +109,7 @@ class Database:
             try:
                 await self._connect()
             except CONNECTION_ERRORS as error:
-                logger.info("database still unavailable (%s)", error)
+                logger.warning("database still unavailable (%s)", error)
                 delay = min(delay * 2, RETRY_MAX_S)
             else:
                 logger.info("database connected")

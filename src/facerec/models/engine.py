@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from insightface.model_zoo.arcface_onnx import ArcFaceONNX
 from insightface.model_zoo.scrfd import SCRFD
-from insightface.utils.face_align import norm_crop
 
 from facerec.errors import FaceTooSmall, NoFaceFound
+from facerec.models.alignment import ARCFACE_TEMPLATE, aligned_face
 from facerec.models.faces import (
     Box,
     DetectedFace,
@@ -21,7 +21,6 @@ from facerec.models.faces import (
 )
 from facerec.models.quality import FaceQuality, estimate_pose, sharpness
 from facerec.models.sessions import (
-    ALIGNED_FACE_SIDE,
     Device,
     check_detector,
     check_recognizer,
@@ -74,8 +73,7 @@ class FaceEngine:
         blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
-        centre = np.full((5, 2), ALIGNED_FACE_SIDE / 2, dtype=np.float32)
-        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)])
+        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -123,7 +121,7 @@ class FaceEngine:
 
     def _embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
         """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
-        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in faces]
+        crops = [aligned_face(image, face.landmarks) for face in faces]
         raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         vectors = raw / np.maximum(norms, np.finfo(np.float32).tiny)
