@@ -22,11 +22,15 @@ def migrations_dir() -> Path:
 
 def upgrade_to_head(database_url: str) -> None:
     """Blocking (Alembic runs its own event loop): call it from a worker thread."""
+    upgrade_to(database_url, "head")
+
+
+def upgrade_to(database_url: str, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 def upgrade_database(database_url: str) -> None:
