@@ -11,6 +11,7 @@ from fastapi import FastAPI, params
 from facerec import __version__
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
+from facerec.api.docs import OPENAPI_URL, add_documentation
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
@@ -41,10 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
         version=__version__,
         lifespan=_lifespan(settings),
-        docs_url="/docs" if settings.public_docs else None,
-        redoc_url="/redoc" if settings.public_docs else None,
-        openapi_url="/openapi.json" if settings.public_docs else None,
+        docs_url=None,  # add_documentation serves them without a CDN
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.public_docs else None,
     )
+    if settings.public_docs:
+        add_documentation(app)
     install_error_handlers(app)
     security = _add_middleware(app, settings)
     app.include_router(health.router)
