@@ -13,6 +13,7 @@ from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
 from facerec.api.docs import OPENAPI_URL, add_documentation
 from facerec.api.errors import install_error_handlers
+from facerec.api.json_images import JsonImages, add_json_bodies
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
 from facerec.api.routes import collections, faces, health, persons, verify
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for resource in (faces, persons, collections, verify):
         app.include_router(resource.router, dependencies=security)
+    if settings.public_docs:
+        add_json_bodies(app)
     return app
 
 
@@ -60,6 +63,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
     """Middleware added last runs first: the request id is set before anything logs, CORS answers
     preflights before access is checked, and access is checked before the body is counted or read.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
+    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     security = []
     if settings.access_control:

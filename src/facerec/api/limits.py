@@ -5,6 +5,7 @@ import contextlib
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facerec.api.errors import domain_error_response
+from facerec.api.json_images import is_json_body
 from facerec.errors import PayloadTooLarge
 
 # Room for the multipart envelope and the small form fields sent beside the image.
@@ -18,14 +19,17 @@ class BodySizeLimit:
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes + FORM_OVERHEAD_BYTES
+        # A photo sent as JSON is base64: four characters for every three bytes (api/json_images.py)
+        self.max_json_bytes = -(-max_bytes // 3) * 4 + FORM_OVERHEAD_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = PayloadTooLarge(f"the request body is over the {self.max_bytes} byte limit")
+        limit = self.max_json_bytes if is_json_body(scope) else self.max_bytes
+        too_large = PayloadTooLarge(f"the request body is over the {limit} byte limit")
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await domain_error_response(too_large)(scope, receive, send)
             return
         received = 0
@@ -36,7 +40,7 @@ class BodySizeLimit:
             nonlocal received, exceeded
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > limit:
                 exceeded = True
                 raise too_large
             return message
