@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     )
     public_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json; false = 404.")
 
+    metrics_public: bool = Field(
+        False, description="Serve /metrics without a credential even with access control on."
+    )
+
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Least severe level.")
     log_format: Literal["text", "json"] = Field(

@@ -17,11 +17,13 @@ from facerec.api.json_images import JsonImages, add_json_bodies
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
 from facerec.api.routes import collections, faces, health, persons, verify
+from facerec.api.routes import metrics as metrics_route
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
+from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
 from facerec.service import FaceService
 from facerec.settings import Settings
@@ -34,15 +36,17 @@ class State(TypedDict):
     service: FaceService
     gallery: Gallery
     database: Database
+    metrics: Metrics
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = Metrics()
     app = FastAPI(
         title="facerec",
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
         version=__version__,
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, metrics),
         docs_url=None,  # add_documentation serves them without a CDN
         redoc_url=None,
         openapi_url=OPENAPI_URL if settings.public_docs else None,
@@ -50,8 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.public_docs:
         add_documentation(app)
     install_error_handlers(app)
-    security = _add_middleware(app, settings)
+    security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
+    app.include_router(metrics_route.router)
     for resource in (faces, persons, collections, verify):
         app.include_router(resource.router, dependencies=security)
     if settings.public_docs:
@@ -59,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[params.Depends]:
     """Middleware added last runs first: the request id is set before anything logs, CORS answers
     preflights before access is checked, and access is checked before the body is counted or read.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
@@ -68,22 +73,27 @@ def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
     security = []
     if settings.access_control:
         policy = AccessPolicy.of(settings)
-        app.add_middleware(AccessControl, policy=policy)
+        also_protected = () if settings.metrics_public else (metrics_route.METRICS_PATH,)
+        app.add_middleware(AccessControl, policy=policy, also_protected=also_protected)
         security = openapi_security(policy)
     if settings.cors_origins:
         allow_origins(app, settings.cors_origins)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, metrics=metrics)
     return security
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
+def _lifespan(
+    settings: Settings, metrics: Metrics
+) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         async with AsyncExitStack() as stack:
             runner = stack.enter_context(
-                BlockingRunner(settings.inference_workers, max_waiting=settings.max_waiting_jobs)
+                BlockingRunner(
+                    settings.inference_workers, max_waiting=settings.max_waiting_jobs, observer=metrics
+                )
             )
-            loading = asyncio.ensure_future(runner.run(load_engine, settings))
+            loading = asyncio.ensure_future(runner.run(load_engine, settings, metrics.stage))
             database = Database(
                 await _database_url(settings, stack),
                 PoolOptions(
@@ -105,7 +115,13 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
-            yield State(settings=settings, service=service, gallery=Gallery(database), database=database)
+            yield State(
+                settings=settings,
+                service=service,
+                gallery=Gallery(database),
+                database=database,
+                metrics=metrics,
+            )
 
     return lifespan
 

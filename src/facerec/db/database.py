@@ -73,6 +73,10 @@ class Database:
     def connected(self) -> bool:
         return self._pool is not None
 
+    @property
+    def connections_in_use(self) -> int:
+        return 0 if self._pool is None else self._pool.get_size() - self._pool.get_idle_size()
+
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled connection; any sign of a lost server becomes `DatabaseUnavailable`."""
