@@ -75,7 +75,7 @@ def _settings(args: argparse.Namespace, **values: object) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from facerec.serving import serve
+    from facerec.serve import serve
 
     serve(_settings(args), host=args.host, port=args.port)
     return 0

@@ -12,7 +12,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from facerec.api.app import create_app
-from facerec.serving import listening_socket
+from facerec.serve import listening_socket
 from facerec.settings import Settings
 
 CHROMIUM = shutil.which("chromium")
