@@ -91,6 +91,12 @@ class Unauthorized(FacerecError):
         self.schemes = schemes
 
 
+class OriginNotAllowed(FacerecError):
+    """A browser page on an origin that CORS_ORIGINS does not list opened a WebSocket."""
+
+    code = "origin_not_allowed"
+
+
 class ModelMismatch(FacerecError):
     """Two embeddings from different model packs cannot be compared."""
 

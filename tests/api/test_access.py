@@ -7,7 +7,7 @@ import httpx
 import pytest
 from starlette.datastructures import Headers
 
-from facerec.api.access import AccessPolicy
+from facerec.api.access import AccessPolicy, credentials_of
 from facerec.api.app import create_app
 from facerec.errors import Unauthorized
 from facerec.settings import Settings
@@ -155,3 +155,17 @@ def test_an_issuer_is_enforced_when_set() -> None:
     )
     with pytest.raises(Unauthorized, match="issuer is not accepted"):
         policy.check(Headers({"Authorization": f"Bearer {supabase_token()}"}))
+
+
+def test_a_websocket_may_carry_its_credential_as_a_subprotocol() -> None:
+    policy = AccessPolicy.of(Settings(_env_file=None, api_keys=API_KEY, jwt_secret_key=JWT_SECRET))
+    handshake = {"type": "websocket", "headers": [], "subprotocols": ["facerec", f"apikey.{API_KEY}"]}
+    browser = {**handshake, "subprotocols": ["facerec", f"bearer.{supabase_token()}"]}
+    wrong = {**handshake, "subprotocols": ["facerec", f"apikey.{OTHER_API_KEY}"]}
+
+    policy.check(credentials_of(handshake))
+    policy.check(credentials_of(browser))
+    with pytest.raises(Unauthorized, match="the API key is not valid"):
+        policy.check(credentials_of(wrong))
+    with pytest.raises(Unauthorized, match="credentials are required"):
+        policy.check(credentials_of({**handshake, "type": "http"}))

@@ -9,7 +9,7 @@ from typing import TypedDict
 from fastapi import FastAPI, params
 
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
-from facerec.api.cors import allow_origins
+from facerec.api.cors import WebSocketOrigins, allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
     """Middleware added last runs first: the request id is set before anything logs, CORS answers
-    preflights before access is checked, and access is checked before the body is counted or read.
+    preflights (and a WebSocket's origin is checked) before access is checked, and access is checked before
+    the body is counted or read.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     security = []
@@ -62,6 +63,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
         policy = AccessPolicy.of(settings)
         app.add_middleware(AccessControl, policy=policy)
         security = openapi_security(policy)
+    app.add_middleware(WebSocketOrigins, origins=settings.cors_origins)
     if settings.cors_origins:
         allow_origins(app, settings.cors_origins)
     app.add_middleware(RequestContext)

@@ -1,8 +1,10 @@
-"""Dependencies shared by the routes, as `Annotated` aliases that keep signatures short."""
+"""Dependencies shared by the routes, as `Annotated` aliases that keep signatures short. They take an
+`HTTPConnection`, so HTTP and WebSocket routes share them."""
 
 from typing import Annotated
 
 from fastapi import Depends, File, Request, UploadFile
+from starlette.requests import HTTPConnection
 
 from facerec.db.faces import FaceStore
 from facerec.errors import PayloadTooLarge, SeveralImages
@@ -10,18 +12,18 @@ from facerec.service import FaceService
 from facerec.settings import Settings
 
 
-def _service(request: Request) -> FaceService:
-    service: FaceService = request.state.service
+def _service(connection: HTTPConnection) -> FaceService:
+    service: FaceService = connection.state.service
     return service
 
 
-def _store(request: Request) -> FaceStore:
-    store: FaceStore = request.state.store
+def _store(connection: HTTPConnection) -> FaceStore:
+    store: FaceStore = connection.state.store
     return store
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.state.settings
+def _settings(connection: HTTPConnection) -> Settings:
+    settings: Settings = connection.state.settings
     return settings
 
 

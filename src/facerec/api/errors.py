@@ -1,13 +1,15 @@
-"""The one place where failures become HTTP responses, all with the same body:
-`{"error": {"code": "...", "message": "...", "details": [...]}}`."""
+"""The one place where failures become HTTP responses or WebSocket refusals and closes, all with the same
+body: `{"error": {"code": "...", "message": "...", "details": [...]}}`."""
 
+import json
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message, Receive, Scope, Send
 
 from facerec import errors
 from facerec.api.schemas import ErrorBody
@@ -27,6 +29,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.PoorQuality: 422,
     errors.InvalidCursor: 422,
     errors.Unauthorized: 401,
+    errors.OriginNotAllowed: 403,
     errors.FaceNotFound: 404,
     errors.ModelMismatch: 409,
     errors.DatabaseUnavailable: 503,
@@ -35,6 +38,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
 }
 
 RETRY_AFTER_S = 1
+# An accepted WebSocket closes with 4000 + the HTTP status the same error would get (4413, 4503...): the
+# private range of RFC 6455 7.4.2, used this way by many services. Without the Denial Response extension a
+# handshake is refused with 1008 (policy violation), the one code a refusal before accept can carry.
+WEBSOCKET_CLOSE_BASE = 4000
+WEBSOCKET_POLICY_VIOLATION = 1008
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -50,18 +58,47 @@ def error_response(
     return JSONResponse(body, status_code=status)
 
 
-def domain_error_response(error: errors.FacerecError) -> JSONResponse:
-    status = next(
-        (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
-        400,
-    )
+def status_of(error: errors.FacerecError) -> int:
+    return next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
+
+
+def error_body(error: errors.FacerecError) -> dict[str, Any]:
+    """The body of every failure, whether it travels as an HTTP response or a WebSocket message."""
     details = None if error.details is None else [_detail(item) for item in error.details]
-    response = error_response(status, error.code, error.message, details)
+    return {"error": {"code": error.code, "message": error.message, "details": details}}
+
+
+def domain_error_response(error: errors.FacerecError) -> JSONResponse:
+    response = JSONResponse(error_body(error), status_code=status_of(error))
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     if isinstance(error, errors.Unauthorized):
         response.headers["WWW-Authenticate"] = ", ".join(f'{name} realm="facerec"' for name in error.schemes)
     return response
+
+
+async def refuse_connection(error: errors.FacerecError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer an HTTP request, or refuse a WebSocket handshake, with the error. A server with the
+    WebSocket Denial Response extension (uvicorn) sends the same HTTP response as for a request."""
+    if scope["type"] == "websocket" and "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": WEBSOCKET_POLICY_VIOLATION, "reason": error.code})
+        return
+    await domain_error_response(error)(scope, receive, send)
+
+
+def closing_messages(error: errors.FacerecError) -> list[Message]:
+    """What ends an accepted WebSocket with an error: the error body as a last `{"type": "error", ...}`
+    message, then a close with code 4000 + its HTTP status and the error code as reason."""
+    text = json.dumps({"type": "error", **error_body(error)})
+    return [
+        {"type": "websocket.send", "text": text},
+        {"type": "websocket.close", "code": WEBSOCKET_CLOSE_BASE + status_of(error), "reason": error.code},
+    ]
+
+
+async def close_websocket(websocket: WebSocket, error: errors.FacerecError) -> None:
+    for message in closing_messages(error):
+        await websocket.send(message)
 
 
 def _detail(detail: errors.ErrorDetail) -> dict[str, Any]:

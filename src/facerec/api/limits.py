@@ -1,10 +1,11 @@
-"""Refuse an oversized request body while it streams in, before it is all in memory."""
+"""Refuse an oversized request body while it streams in, before it is all in memory, and an oversized
+WebSocket message (the server's own `ws_max_size` bounds what it assembles before we see it)."""
 
 import contextlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from facerec.api.errors import domain_error_response
+from facerec.api.errors import closing_messages, domain_error_response
 from facerec.errors import PayloadTooLarge
 
 # Room for the multipart envelope and the small form fields sent beside the image.
@@ -20,6 +21,9 @@ class BodySizeLimit:
         self.max_bytes = max_bytes + FORM_OVERHEAD_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -52,3 +56,26 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, guarded_send)
         if exceeded and not response_started:
             await domain_error_response(too_large)(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A message over the limit closes the WebSocket with the error (code 4413); the app sees the
+        client disconnect, and whatever it sends afterwards is dropped."""
+        closed = False
+
+        async def checked_receive() -> Message:
+            nonlocal closed
+            message = await receive()
+            size = len(message.get("bytes") or b"") + len((message.get("text") or "").encode())
+            if message["type"] != "websocket.receive" or size <= self.max_bytes:
+                return message
+            closing = closing_messages(PayloadTooLarge(f"a message is over the {self.max_bytes} byte limit"))
+            for reply in closing:
+                await send(reply)
+            closed = True
+            return {"type": "websocket.disconnect", "code": closing[-1]["code"]}
+
+        async def guarded_send(message: Message) -> None:
+            if not closed:
+                await send(message)
+
+        await self.app(scope, checked_receive, guarded_send)
