@@ -113,6 +113,24 @@ class Overloaded(FacerecError):
     code = "overloaded"
 
 
+class TooManyStreams(Overloaded):
+    """Every video stream place (STREAM_MAX_CONCURRENT) is taken."""
+
+    code = "too_many_streams"
+
+
+class StreamIdle(FacerecError):
+    """A video stream sent nothing for STREAM_IDLE_TIMEOUT_S."""
+
+    code = "idle_timeout"
+
+
+class InvalidMessage(FacerecError):
+    """A WebSocket text message that is not a control message this API knows."""
+
+    code = "invalid_message"
+
+
 class ModelUnavailable(FacerecError):
     """A model pack cannot be found, fetched or verified. Raised at startup."""
 

@@ -9,7 +9,7 @@ from facerec.db.records import FaceRecord, Match, Metadata, NewFace, StoredImage
 from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, PoorQuality
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import decode_image
-from facerec.matching import CANDIDATES, Verdict, decide_pair, decide_search
+from facerec.matching import CANDIDATES, SearchDecision, Verdict, decide_pair, decide_search
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import EncodedFace, Encoding, FloatArray
 from facerec.models.packs import PACKS
@@ -109,13 +109,17 @@ class FaceService:
     async def search(self, data: bytes, *, top_k: int, threshold: ThresholdChoice) -> SearchResult:
         encoding = await self.encode(data, all_faces=False)
         cutoff = Threshold.choose(self.operating_points, threshold)
-        candidates = await self._store.nearest(
-            encoding.faces[0].embedding, model=self.model, limit=max(top_k, CANDIDATES)
-        )
-        decision = decide_search(
+        decision = await self.search_embedding(encoding.faces[0].embedding, top_k=top_k, cutoff=cutoff)
+        return SearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
+
+    async def search_embedding(
+        self, embedding: FloatArray, *, top_k: int, cutoff: Threshold
+    ) -> SearchDecision:
+        """Search with a face already embedded (a video stream's face)."""
+        candidates = await self._store.nearest(embedding, model=self.model, limit=max(top_k, CANDIDATES))
+        return decide_search(
             candidates, top_k=top_k, threshold=cutoff.value, margin=self.operating_points.ambiguity_margin
         )
-        return SearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
     async def compare_photos(self, first: bytes, second: bytes, *, threshold: ThresholdChoice) -> PairResult:
         probe, reference = await asyncio.gather(

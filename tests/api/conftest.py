@@ -8,6 +8,7 @@ from facerec.db.urls import asyncpg_url
 from facerec.settings import Settings
 from tests.api.credentials import ALLOWED_ORIGIN, API_KEY, JWT_SECRET
 from tests.asgi import running_client
+from tests.server import running_server
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +41,10 @@ def secured_settings(settings: Settings) -> Settings:
 async def secured_client(secured_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with running_client(secured_settings) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+async def secured_server(secured_settings: Settings) -> AsyncIterator[str]:
+    """The secured service behind a real server (`host:port`), for WebSockets."""
+    async with running_server(secured_settings) as address:
+        yield address

@@ -9,7 +9,7 @@ GRACE = Person(uuid.uuid4(), "Grace")
 
 
 def votes(vote: IdentityVote, *people: Person | None, score: float = 0.6) -> list[bool]:
-    return [vote.add(Recognition(person, score)) for person in people]
+    return [vote.add(Recognition(person, None if person is None else score)) for person in people]
 
 
 def test_a_person_is_identified_once_two_recognitions_agree() -> None:
@@ -26,6 +26,7 @@ def test_nobody_is_decided_the_same_way() -> None:
     votes(vote, None, None)
     assert vote.current.verdict is TrackVerdict.UNKNOWN
     assert vote.current.person is None
+    assert vote.current.score is None
 
 
 def test_disagreeing_recognitions_decide_nothing_until_one_leads() -> None:

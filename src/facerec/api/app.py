@@ -13,7 +13,8 @@ from facerec.api.cors import WebSocketOrigins, allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
-from facerec.api.routes import faces, health, verify
+from facerec.api.routes import faces, health, stream, verify
+from facerec.api.streaming import StreamSlots
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.faces import FaceStore
@@ -31,6 +32,8 @@ class State(TypedDict):
     service: FaceService
     store: FaceStore
     database: Database
+    runner: BlockingRunner
+    stream_slots: StreamSlots
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(faces.router, dependencies=security)
     app.include_router(verify.router, dependencies=security)
+    app.include_router(stream.router)  # WebSockets are not in the OpenAPI schema; AccessControl guards them
     return app
 
 
@@ -100,7 +104,14 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
-            yield State(settings=settings, service=service, store=store, database=database)
+            yield State(
+                settings=settings,
+                service=service,
+                store=store,
+                database=database,
+                runner=runner,
+                stream_slots=StreamSlots(settings.stream_max_concurrent),
+            )
 
     return lifespan
 

@@ -6,8 +6,10 @@ from typing import Annotated
 from fastapi import Depends, File, Request, UploadFile
 from starlette.requests import HTTPConnection
 
+from facerec.api.streaming import StreamSlots
 from facerec.db.faces import FaceStore
 from facerec.errors import PayloadTooLarge, SeveralImages
+from facerec.executor import BlockingRunner
 from facerec.service import FaceService
 from facerec.settings import Settings
 
@@ -27,7 +29,19 @@ def _settings(connection: HTTPConnection) -> Settings:
     return settings
 
 
+def _runner(connection: HTTPConnection) -> BlockingRunner:
+    runner: BlockingRunner = connection.state.runner
+    return runner
+
+
+def _stream_slots(connection: HTTPConnection) -> StreamSlots:
+    slots: StreamSlots = connection.state.stream_slots
+    return slots
+
+
 ServiceDep = Annotated[FaceService, Depends(_service)]
+RunnerDep = Annotated[BlockingRunner, Depends(_runner)]
+StreamSlotsDep = Annotated[StreamSlots, Depends(_stream_slots)]
 StoreDep = Annotated[FaceStore, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 

@@ -3,6 +3,7 @@ body: `{"error": {"code": "...", "message": "...", "details": [...]}}`."""
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket
@@ -28,6 +29,8 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.MultipleFaces: 422,
     errors.PoorQuality: 422,
     errors.InvalidCursor: 422,
+    errors.InvalidMessage: 422,
+    errors.StreamIdle: 408,
     errors.Unauthorized: 401,
     errors.OriginNotAllowed: 403,
     errors.FaceNotFound: 404,
@@ -101,6 +104,11 @@ async def close_websocket(websocket: WebSocket, error: errors.FacerecError) -> N
         await websocket.send(message)
 
 
+def validation_details(items: Sequence[Any]) -> list[errors.ErrorDetail]:
+    """Pydantic's validation errors, one detail each: the field's dotted path and what is wrong."""
+    return [errors.ErrorDetail(".".join(str(part) for part in item["loc"]), item["msg"]) for item in items]
+
+
 def _detail(detail: errors.ErrorDetail) -> dict[str, Any]:
     body: dict[str, Any] = {"field": detail.field, "message": detail.message}
     if detail.code is not None:
@@ -115,10 +123,7 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    details = [
-        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
-        for item in error.errors()
-    ]
+    details = [_detail(detail) for detail in validation_details(error.errors())]
     return error_response(422, "validation_error", "the request is not valid", details)
 
 

@@ -75,7 +75,7 @@ class FaceEngine:
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
         centre = np.full((5, 2), ALIGNED_FACE_SIDE / 2, dtype=np.float32)
-        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)])
+        self.embed(blank, [DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -100,7 +100,7 @@ class FaceEngine:
             )
         chosen = usable if all_faces else usable[:1]
         return Encoding(
-            faces=self._embed(image, chosen),
+            faces=self.embed(image, chosen),
             detected=len(detected),
             recognisable=len(usable),
         )
@@ -121,9 +121,13 @@ class FaceEngine:
             )
         return faces
 
-    def _embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
+    def assess(self, image: ImageArray, faces: list[DetectedFace]) -> list[FaceQuality]:
+        """Each face's quality, measured on its aligned crop, without embedding it."""
+        return [_quality(face, _aligned(image, face)) for face in faces]
+
+    def embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
         """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
-        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in faces]
+        crops = [_aligned(image, face) for face in faces]
         raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         vectors = raw / np.maximum(norms, np.finfo(np.float32).tiny)
@@ -131,6 +135,11 @@ class FaceEngine:
             EncodedFace(face, vector, _quality(face, crop))
             for face, vector, crop in zip(faces, vectors, crops, strict=True)
         ]
+
+
+def _aligned(image: ImageArray, face: DetectedFace) -> ImageArray:
+    crop: ImageArray = norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE)
+    return crop
 
 
 def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:

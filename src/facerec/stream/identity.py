@@ -33,14 +33,14 @@ class Recognition:
     near enough; an ambiguous search is no answer and is not recorded."""
 
     person: Person | None
-    score: float  # similarity of the best match, whoever it is
+    score: float | None  # similarity to the person; None for nobody
 
 
 @dataclass(frozen=True)
 class Identity:
     verdict: TrackVerdict
     person: Person | None
-    score: float | None  # mean similarity of the votes behind the verdict
+    score: float | None  # mean similarity of the votes behind a match; None otherwise
 
 
 PENDING = Identity(TrackVerdict.PENDING, None, None)
@@ -68,7 +68,7 @@ class IdentityVote:
             decided = votes >= self.confirm and votes >= tally[self.current.person] + self.flip_margin
         if not decided:  # (the decided answer never leads itself by the margin)
             return False
-        scores = [vote.score for vote in self._votes if vote.person == leader]
+        scores = [vote.score for vote in self._votes if vote.person == leader and vote.score is not None]
         verdict = TrackVerdict.UNKNOWN if leader is None else TrackVerdict.MATCH
-        self.current = Identity(verdict, leader, sum(scores) / len(scores))
+        self.current = Identity(verdict, leader, sum(scores) / len(scores) if scores else None)
         return True
