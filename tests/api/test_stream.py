@@ -10,12 +10,13 @@ from websockets.asyncio.client import connect
 from facerec.settings import Settings
 from facerec.stream.tracker import MAX_MISSED
 from tests.api.helpers import image_file
-from tests.api.streams import EVENTS, play, until_answered
+from tests.api.receiver import Receiver
+from tests.api.streams import EVENTS, Message, play, until_answered
 from tests.photos import DEEPFACE_DIR, Photos, deepface_labels
-from tests.server import running_server
+from tests.server import running_server, serving
 from tests.video import blank_frames, moving_photo
 
-REGISTERED = ("img1.jpg", "img2.jpg")  # two photos of person01: one registered, one filmed
+REGISTERED = ("img1.jpg", "img2.jpg")  # two photos of person01: the first registered, the second filmed
 STRANGER = "img13.jpg"  # person05, never registered
 SCENE_FRAMES = 60
 
@@ -26,30 +27,44 @@ async def server(settings: Settings) -> AsyncIterator[str]:
         yield address
 
 
+async def watch_video(server: str, photos: Photos) -> list[Message]:
+    """Person one's second photo for 60 frames, then a stranger's, then an empty scene."""
+    frames = (
+        moving_photo(photos.open(DEEPFACE_DIR / REGISTERED[1]), SCENE_FRAMES)
+        + moving_photo(photos.open(DEEPFACE_DIR / STRANGER), SCENE_FRAMES)
+        + blank_frames(MAX_MISSED + 1)
+    )
+    async with connect(f"ws://{server}/api/stream") as stream:
+        return await play(stream, frames)
+
+
 @pytest.mark.skipif(deepface_labels() is None, reason=f"{DEEPFACE_DIR} is absent")
 async def test_a_registered_person_is_identified_and_a_stranger_is_unknown(
     server: str, photos: Photos
 ) -> None:
-    enrolled, filmed = REGISTERED
-    async with httpx.AsyncClient(base_url=f"http://{server}") as http:
+    """Each decision also goes to the webhooks subscribed to stream events."""
+    receiver = Receiver()
+    async with (
+        serving(receiver, lifespan="off") as receiver_address,
+        httpx.AsyncClient(base_url=f"http://{server}") as http,
+    ):
         registered = await http.post(
             "/api/face/register",
-            files=image_file((DEEPFACE_DIR / enrolled).read_bytes()),
+            files=image_file((DEEPFACE_DIR / REGISTERED[0]).read_bytes()),
             data={"displayName": "Person One", "mostProminent": "true"},
         )
         assert registered.status_code == 201, registered.text
-    frames = (
-        moving_photo(photos.open(DEEPFACE_DIR / filmed), SCENE_FRAMES)
-        + moving_photo(photos.open(DEEPFACE_DIR / STRANGER), SCENE_FRAMES)
-        + blank_frames(MAX_MISSED + 1)
-    )
-
-    async with connect(f"ws://{server}/api/stream") as stream:
-        messages = await play(stream, frames)
+        hooked = await http.post(
+            "/api/webhooks",
+            json={"url": f"http://{receiver_address}/", "events": ["stream.identified", "stream.unknown"]},
+        )
+        assert hooked.status_code == 201, hooked.text
+        messages = await watch_video(server, photos)
+        notified = await receiver.wait_for(2)
 
     assert not [message for message in messages if message["type"] == "error"]
     replies = {message["seq"]: message for message in messages if message["type"] == "frame"}
-    assert sorted(replies) == list(range(1, len(frames) + 1))
+    assert sorted(replies) == list(range(1, 2 * SCENE_FRAMES + MAX_MISSED + 2))
     person_tracks = {face["trackId"] for seq in range(1, 61) for face in replies[seq]["faces"]}
     stranger_tracks = {face["trackId"] for seq in range(61, 121) for face in replies[seq]["faces"]}
     assert len(person_tracks) == 1
@@ -74,6 +89,10 @@ async def test_a_registered_person_is_identified_and_a_stranger_is_unknown(
     last_person_face = replies[60]["faces"][0]
     assert last_person_face["personId"] == identified["personId"]
     assert last_person_face["verdict"] == "match"
+    assert [delivery.json["event"] for delivery in notified] == ["stream.identified", "stream.unknown"]
+    assert notified[0].json["data"]["personId"] == identified["personId"]
+    assert notified[0].json["data"]["trackId"] == person
+    assert notified[1].json["data"]["trackId"] == stranger
 
 
 async def test_a_slow_client_gets_the_latest_frames_and_no_error(server: str, photos: Photos) -> None:

@@ -13,16 +13,18 @@ from facerec.api.cors import WebSocketOrigins, allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
-from facerec.api.routes import faces, health, stream, verify
+from facerec.api.routes import collections, faces, health, persons, stream, verify, webhooks
 from facerec.api.streaming import StreamSlots
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
-from facerec.db.faces import FaceStore
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
+from facerec.gallery import Gallery
 from facerec.models.loader import load_engine
 from facerec.service import FaceService
 from facerec.settings import Settings
+from facerec.webhooks.dispatcher import DispatchOptions, dispatching
+from facerec.webhooks.service import WebhookService
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +32,11 @@ logger = logging.getLogger(__name__)
 class State(TypedDict):
     settings: Settings
     service: FaceService
-    store: FaceStore
+    gallery: Gallery
     database: Database
     runner: BlockingRunner
     stream_slots: StreamSlots
+    webhooks: WebhookService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,8 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     security = _add_middleware(app, settings)
     app.include_router(health.router)
-    app.include_router(faces.router, dependencies=security)
-    app.include_router(verify.router, dependencies=security)
+    for resource in (faces, persons, collections, verify, webhooks):
+        app.include_router(resource.router, dependencies=security)
     app.include_router(stream.router)  # WebSockets are not in the OpenAPI schema; AccessControl guards them
     return app
 
@@ -93,12 +96,12 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             )
             await database.start()
             stack.push_async_callback(database.close)
+            await stack.enter_async_context(dispatching(database, _dispatch_options(settings)))
             engine = await loading
-            store = FaceStore(database)
             service = FaceService(
                 engine=engine,
                 runner=runner,
-                store=store,
+                database=database,
                 max_image_pixels=settings.max_image_pixels,
                 store_images=settings.store_images,
                 quality_bar=settings.quality_bar,
@@ -107,13 +110,24 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             yield State(
                 settings=settings,
                 service=service,
-                store=store,
+                gallery=Gallery(database),
                 database=database,
                 runner=runner,
                 stream_slots=StreamSlots(settings.stream_max_concurrent),
+                webhooks=WebhookService(database),
             )
 
     return lifespan
+
+
+def _dispatch_options(settings: Settings) -> DispatchOptions:
+    return DispatchOptions(
+        poll_s=settings.webhook_poll_s,
+        timeout_s=settings.webhook_timeout_s,
+        retry_base_s=settings.webhook_retry_base_s,
+        retry_max_s=settings.webhook_retry_max_s,
+        max_attempts=settings.webhook_max_attempts,
+    )
 
 
 async def _database_url(settings: Settings, stack: AsyncExitStack) -> str:

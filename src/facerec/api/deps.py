@@ -3,15 +3,21 @@
 
 from typing import Annotated
 
-from fastapi import Depends, File, Request, UploadFile
+from fastapi import Depends, File, Path, Query, Request, UploadFile
 from starlette.requests import HTTPConnection
 
+from facerec.api.access import grant_of
 from facerec.api.streaming import StreamSlots
-from facerec.db.faces import FaceStore
-from facerec.errors import PayloadTooLarge, SeveralImages
+from facerec.domain import DEFAULT_COLLECTION
+from facerec.errors import Forbidden, PayloadTooLarge, SeveralImages
 from facerec.executor import BlockingRunner
+from facerec.gallery import Gallery
 from facerec.service import FaceService
 from facerec.settings import Settings
+from facerec.webhooks.service import WebhookService
+
+COLLECTION_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+COLLECTION_DESCRIPTION = "The collection (gallery): 1-64 characters of A-Z a-z 0-9 _ . -"
 
 
 def _service(connection: HTTPConnection) -> FaceService:
@@ -19,14 +25,45 @@ def _service(connection: HTTPConnection) -> FaceService:
     return service
 
 
-def _store(connection: HTTPConnection) -> FaceStore:
-    store: FaceStore = connection.state.store
-    return store
+def _gallery(connection: HTTPConnection) -> Gallery:
+    gallery: Gallery = connection.state.gallery
+    return gallery
 
 
 def _settings(connection: HTTPConnection) -> Settings:
     settings: Settings = connection.state.settings
     return settings
+
+
+CollectionQuery = Annotated[str, Query(pattern=COLLECTION_PATTERN, description=COLLECTION_DESCRIPTION)]
+
+
+def reached(connection: HTTPConnection, collection: str) -> str:
+    """The collection, once the connection's credential is known to reach it (else `Forbidden`, 403)."""
+    grant_of(connection.scope).check(collection)
+    return collection
+
+
+def _collection(connection: HTTPConnection, collection: CollectionQuery = DEFAULT_COLLECTION) -> str:
+    return reached(connection, collection)
+
+
+def _named_collection(
+    connection: HTTPConnection,
+    name: Annotated[str, Path(pattern=COLLECTION_PATTERN, description=COLLECTION_DESCRIPTION)],
+) -> str:
+    return reached(connection, name)
+
+
+def _webhooks(connection: HTTPConnection) -> WebhookService:
+    webhooks: WebhookService = connection.state.webhooks
+    return webhooks
+
+
+def every_collection(connection: HTTPConnection) -> None:
+    """Only a credential that reaches every collection may act on what spans them all (webhooks)."""
+    if grant_of(connection.scope).collections is not None:
+        raise Forbidden("only a credential that reaches every collection may manage webhooks")
 
 
 def _runner(connection: HTTPConnection) -> BlockingRunner:
@@ -42,8 +79,11 @@ def _stream_slots(connection: HTTPConnection) -> StreamSlots:
 ServiceDep = Annotated[FaceService, Depends(_service)]
 RunnerDep = Annotated[BlockingRunner, Depends(_runner)]
 StreamSlotsDep = Annotated[StreamSlots, Depends(_stream_slots)]
-StoreDep = Annotated[FaceStore, Depends(_store)]
+WebhooksDep = Annotated[WebhookService, Depends(_webhooks)]
+GalleryDep = Annotated[Gallery, Depends(_gallery)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+CollectionDep = Annotated[str, Depends(_collection)]
+NamedCollectionDep = Annotated[str, Depends(_named_collection)]
 
 
 async def read_upload(upload: UploadFile, settings: Settings) -> bytes:

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
@@ -100,8 +100,11 @@ class StreamConnection:
         runner: BlockingRunner,
         limits: StreamLimits,
         quality_bar: QualityBar,
+        notify: Callable[[list[TrackEvent]], Awaitable[None]],
     ) -> None:
+        """`notify` hears of every event (webhooks); a failure there is logged, the stream goes on."""
         self._websocket = websocket
+        self._notify = notify
         self._session = session
         self._runner = runner
         self._limits = limits
@@ -164,9 +167,16 @@ class StreamConnection:
                 await self._send_error(error, seq=frame.seq, dropped=frame.dropped)
                 continue
             await self._send_events(result.events, seq=frame.seq)
+            await self._notify_quietly(result.events)
             faces = [StreamFaceOut.of(face, self._quality_bar) for face in result.faces]
             reply = FrameOut(seq=frame.seq, dropped=frame.dropped, faces=faces)
             await self._websocket.send_text(reply.model_dump_json())
+
+    async def _notify_quietly(self, events: list[TrackEvent]) -> None:
+        try:
+            await self._notify(events)
+        except FacerecError as error:
+            logger.warning("stream events not published: %s", error.message)
 
     async def _configure(self, text: str) -> None:
         try:
