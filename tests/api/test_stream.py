@@ -71,6 +71,9 @@ async def test_a_registered_person_is_identified_and_a_stranger_is_unknown(
     assert len(stranger_tracks) == 1
     [person], [stranger] = person_tracks, stranger_tracks
     assert person != stranger
+    searched = [face["recognised"] for seq in range(1, 61) for face in replies[seq]["faces"]]
+    assert searched[0]
+    assert 2 <= sum(searched) < len(searched) / 2  # the tracker spares most searches
 
     events = [message for message in messages if message["type"] in EVENTS]
     person_events = [event for event in events if event["trackId"] == person]

@@ -48,6 +48,7 @@ class StreamFaceOut(IdentityOut):
     track_id: int
     box: FaceBox
     quality: QualityOut
+    recognised: bool = Field(description="Whether this frame searched the face (else the vote stands).")
 
     @classmethod
     def of(cls, face: TrackedFace, bar: QualityBar) -> "StreamFaceOut":
@@ -56,6 +57,7 @@ class StreamFaceOut(IdentityOut):
             track_id=seen.track,
             box=FaceBox.of(seen.box),
             quality=QualityOut.of(seen.quality, bar),
+            recognised=seen.embedding is not None,
             **cls.fields_of(face.identity),
         )
 
