@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,8 +12,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from facerec.settings import Settings
 from tests.api.credentials import ALLOWED_ORIGIN
 from tests.api.streams import until_answered
+from tests.photos import Photos
 from tests.server import running_server
-from tests.video import blank_frames
+from tests.video import blank_frames, moving_photo
 
 MAX_UPLOAD_BYTES = 1024  # the edge's limit on any message: this plus 64 KiB of form overhead
 MAX_FRAME_BYTES = 40_000  # the stream's own limit on a frame
@@ -130,3 +132,26 @@ async def test_the_handshake_carries_the_request_id(tight_server: str) -> None:
     async with connect(url, additional_headers={"X-Request-ID": "no spaces allowed"}) as replaced:
         assert replaced.response is not None
         assert len(replaced.response.headers["X-Request-ID"]) == 32
+
+
+async def test_a_client_leaving_mid_frame_leaves_no_error_behind(
+    tight_server: str, photos: Photos, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The client sends frames and leaves while one is being processed: the stream ends quietly and its
+    place (the only one) is free for the next client."""
+    frames = moving_photo(photos.open(photos.group), 5)
+    async with connect(f"ws://{tight_server}/api/stream") as leaving:
+        for frame in frames:
+            await leaving.send(frame)
+    for _ in range(50):
+        try:
+            async with connect(f"ws://{tight_server}/api/stream") as stream:
+                await stream.send(frames[0])
+                *events, answered = await until_answered(stream, 1)
+                break
+        except InvalidStatus:  # the first stream is still winding down
+            await asyncio.sleep(0.1)
+    assert answered["type"] == "frame"
+    assert len(answered["faces"]) == 6
+    assert [event["type"] for event in events] == ["track_started"] * 6
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

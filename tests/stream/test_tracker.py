@@ -66,4 +66,4 @@ def test_a_new_face_elsewhere_starts_a_new_track() -> None:
     assert update.assigned[0] is first
     assert update.started == [update.assigned[1]]
     assert update.assigned[1].id != first.id
-    assert tracker.end_all() == [first, update.assigned[1]]
+    assert tracker.tracks == [first, update.assigned[1]]

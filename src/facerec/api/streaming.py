@@ -111,6 +111,8 @@ class StreamConnection:
         self._quality_bar = quality_bar
         self._frames = LatestFrame()
         self._seq = 0  # binary messages received so far
+        self._active_at = time.monotonic()  # the last message received or frame answered
+        self._processing = False
 
     async def serve(self) -> list[TrackEvent]:
         """Run until the client leaves or falls idle; returns the events of the tracks still open then."""
@@ -136,9 +138,12 @@ class StreamConnection:
         last_taken = -interval
         while True:
             try:
-                message = await asyncio.wait_for(self._websocket.receive(), self._limits.idle_timeout_s)
+                message = await asyncio.wait_for(self._websocket.receive(), self._idle_left())
             except TimeoutError:
+                if self._idle_left() > 0:  # busy with a frame, or answered one since
+                    continue
                 raise StreamIdle(f"nothing was received for {self._limits.idle_timeout_s:g} s") from None
+            self._active_at = time.monotonic()
             if message["type"] == "websocket.disconnect":
                 return
             if message.get("bytes") is None:
@@ -158,14 +163,25 @@ class StreamConnection:
                 last_taken = now
                 self._frames.put(self._seq, data)
 
+    def _idle_left(self) -> float:
+        """Seconds before the stream counts as idle: the client is not idle while a frame of its is
+        processed, nor for the idle timeout after the last message either way."""
+        if self._processing:
+            return self._limits.idle_timeout_s
+        return self._limits.idle_timeout_s - (time.monotonic() - self._active_at)
+
     async def _process(self) -> None:
         while True:
             frame = await self._frames.take()
+            self._processing = True
             try:
                 result = await self._session.process(frame.data, self._runner.run_frame)
             except FacerecError as error:  # not an image, the database away...: this frame only
                 await self._send_error(error, seq=frame.seq, dropped=frame.dropped)
                 continue
+            finally:
+                self._processing = False
+                self._active_at = time.monotonic()
             await self._send_events(result.events, seq=frame.seq)
             await self._notify_quietly(result.events)
             faces = [StreamFaceOut.of(face, self._quality_bar) for face in result.faces]

@@ -95,10 +95,6 @@ class FrameAnalyser:
         ]
         return FrameAnalysis(faces, update.started, update.ended)
 
-    def end(self) -> list[Track]:
-        self._recognised.clear()
-        return self.tracker.end_all()
-
     def _due(self, track: Track, quality: FaceQuality) -> bool:
         if quality.face_size < self.options.min_face_size:
             return False

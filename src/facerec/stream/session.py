@@ -74,8 +74,9 @@ class StreamSession:
         return FrameResult(faces, events + self._ended([track.id for track in analysis.ended]))
 
     def end(self) -> list[TrackEvent]:
-        """The stream is over: every track ends."""
-        return self._ended([track.id for track in self.analyser.end()])
+        """The stream is over: every track it announced ends. (The analyser is left alone: a frame may
+        still be in its hands on an inference thread.)"""
+        return self._ended(list(self._votes))
 
     def _ended(self, tracks: list[int]) -> list[TrackEvent]:
         return [TrackEvent(EventKind.TRACK_ENDED, track, self._votes.pop(track).current) for track in tracks]

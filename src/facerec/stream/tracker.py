@@ -90,10 +90,6 @@ class Tracker:
                 started.append(assigned[index])
         return TrackUpdate([assigned[index] for index in range(len(boxes))], started, ended)
 
-    def end_all(self) -> list[Track]:
-        ended, self.tracks = self.tracks, []
-        return ended
-
     def _age(self, *, seen: set[int]) -> list[Track]:
         for track in self.tracks:
             if id(track) not in seen:
