@@ -6,8 +6,9 @@ encodes (allFaces=true: the same detection and embedding of every face), and wha
 A real `facerec serve` (embedded Postgres) gets 640x480 JPEG frames made from photos: one face moving,
 or three faces side by side. Each client sends a frame and waits for its answer (nothing is dropped), so
 frames/s is what the service sustains. Streams and HTTP alternate within each round (the machine is
-shared and noisy); the median round is reported. Then four streams run beside two HTTP encode clients
-while /healthz is probed every 50 ms: its p50/p99 and the count of 5xx answers.
+shared and noisy); the median round is reported. Then /healthz is probed every 50 ms while four streams
+run beside two HTTP encode clients, alternating with six HTTP encode clients as the baseline: its p50/p99
+and the count of 5xx answers.
 """
 
 import argparse
@@ -130,7 +131,9 @@ async def throughput(base: str, frames: int, rounds: int) -> None:
                 )
 
 
-async def healthz_beside_streams(base: str, seconds: float) -> None:
+async def healthz_under(base: str, seconds: float, streams: int, encoders: int) -> str:
+    """/healthz probed every 50 ms while `streams` stream clients and `encoders` HTTP encode clients
+    run: its p50 and p99 and the number of 5xx answers, as a table row."""
     clip = video(3, 40)
     stop = time.monotonic() + seconds
     latencies: list[float] = []
@@ -146,17 +149,26 @@ async def healthz_beside_streams(base: str, seconds: float) -> None:
             while time.monotonic() < stop:
                 started = time.perf_counter()
                 response = await http.get("/healthz")
-                latencies.append((time.perf_counter() - started) * 1000)
+                latencies.append(time.perf_counter() - started)
                 failures += response.status_code >= 500
                 await asyncio.sleep(PROBE_EVERY_S)
 
-    workers = [keep(stream_client) for _ in range(4)] + [keep(http_client) for _ in range(2)]
+    workers = [keep(stream_client) for _ in range(streams)] + [keep(http_client) for _ in range(encoders)]
     await asyncio.gather(probe(), *workers)
-    print(
-        f"\n4 streams + 2 HTTP encode clients, {seconds:.0f} s: /healthz "
-        f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms "
-        f"over {len(latencies)} probes; 5xx: {failures}"
+    return (
+        f"| {streams} streams + {encoders} HTTP encode clients | {statistics.median(latencies) * 1000:.1f} "
+        f"| {percentile(latencies, 0.99):.1f} | {len(latencies)} | {failures} |"
     )
+
+
+async def healthz(base: str, seconds: float, rounds: int) -> None:
+    """Four streams beside two HTTP clients, alternating with six HTTP clients (the same number of
+    clients, no stream) as the baseline."""
+    print("\n| load | /healthz p50 ms | p99 ms | probes | 5xx |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for _ in range(rounds):
+        print(await healthz_under(base, seconds, streams=4, encoders=2))
+        print(await healthz_under(base, seconds, streams=0, encoders=6))
 
 
 def main() -> None:
@@ -166,6 +178,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--probe-seconds", type=float, default=20)
+    parser.add_argument("--probe-only", action="store_true", help="skip the frames/s table")
     args = parser.parse_args()
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
     with (
@@ -173,8 +186,9 @@ def main() -> None:
         running_service(Path(data), STREAM_MAX_FPS="1000", STREAM_MAX_CONCURRENT="8") as service,
     ):
         base = service.base_url.removeprefix("http://")
-        asyncio.run(throughput(base, args.frames, args.rounds))
-        asyncio.run(healthz_beside_streams(base, args.probe_seconds))
+        if not args.probe_only:
+            asyncio.run(throughput(base, args.frames, args.rounds))
+        asyncio.run(healthz(base, args.probe_seconds, args.rounds))
 
 
 if __name__ == "__main__":

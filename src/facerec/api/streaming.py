@@ -114,8 +114,8 @@ class StreamConnection:
         self._active_at = time.monotonic()  # the last message received or frame answered
         self._processing = False
 
-    async def serve(self) -> list[TrackEvent]:
-        """Run until the client leaves or falls idle; returns the events of the tracks still open then."""
+    async def serve(self) -> None:
+        """Run until the client leaves or falls idle (then the tracks still open end, and say so)."""
         reading = asyncio.create_task(self._read())
         processing = asyncio.create_task(self._process())
         done, pending = await asyncio.wait({reading, processing}, return_when=asyncio.FIRST_COMPLETED)
@@ -131,7 +131,6 @@ class StreamConnection:
             await close_websocket(self._websocket, idle)
         except WebSocketDisconnect:
             pass  # the client left while we answered
-        return ended
 
     async def _read(self) -> None:
         interval = 1 / self._limits.max_fps
