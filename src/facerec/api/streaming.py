@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from facerec.api.errors import close_websocket, error_body, validation_details
@@ -132,16 +133,23 @@ class StreamConnection:
         except WebSocketDisconnect:
             pass  # the client left while we answered
 
+    async def _receive(self) -> Message:
+        """The next message; `StreamIdle` once the client has been idle too long. The receive is never
+        cancelled by a timeout (a message arriving just then would be lost): it is waited on again."""
+        receiving = asyncio.ensure_future(self._websocket.receive())
+        try:
+            while not (await asyncio.wait({receiving}, timeout=max(0.0, self._idle_left())))[0]:
+                if self._idle_left() <= 0:
+                    raise StreamIdle(f"nothing was received for {self._limits.idle_timeout_s:g} s")
+            return receiving.result()
+        finally:
+            receiving.cancel()
+
     async def _read(self) -> None:
         interval = 1 / self._limits.max_fps
         last_taken = -interval
         while True:
-            try:
-                message = await asyncio.wait_for(self._websocket.receive(), self._idle_left())
-            except TimeoutError:
-                if self._idle_left() > 0:  # busy with a frame, or answered one since
-                    continue
-                raise StreamIdle(f"nothing was received for {self._limits.idle_timeout_s:g} s") from None
+            message = await self._receive()
             self._active_at = time.monotonic()
             if message["type"] == "websocket.disconnect":
                 return

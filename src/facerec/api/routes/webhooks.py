@@ -24,13 +24,14 @@ COMMON = documented_errors(
     }
 )
 BY_ID = documented_errors({404: "No webhook with this id."})
+BODY = documented_errors({400: "A body that cannot be parsed.", 413: "Body too large."})
 
 router = APIRouter(
     prefix="/api/webhooks", tags=["webhooks"], responses=COMMON, dependencies=[Depends(every_collection)]
 )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=BODY)
 async def create_webhook(webhooks: WebhooksDep, webhook: WebhookIn) -> CreatedWebhookOut:
     """Subscribe a URL to events. Each delivery is a POST of `{id, event, createdAt, data}` signed with
     HMAC-SHA256 (`X-Facerec-Signature: t=<unix time>,v1=<hex of HMAC(secret, "<t>." + body)>`), sent
