@@ -121,7 +121,7 @@ async def test_pages_on_other_origins_cannot_open_a_stream(
         async with connect(url, origin=sent):  # type: ignore[arg-type]
             pass
     assert refused.value.response.status_code == 403
-    assert json.loads(refused.value.response.body or b"")["error"]["code"] == "origin_not_allowed"
+    assert json.loads(refused.value.response.body or b"")["error"]["code"] == "forbidden_origin"
 
 
 async def test_the_handshake_carries_the_request_id(tight_server: str) -> None:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from facerec import errors
 from facerec.api.schemas import ErrorBody
@@ -32,7 +33,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidMessage: 422,
     errors.StreamIdle: 408,
     errors.Unauthorized: 401,
-    errors.OriginNotAllowed: 403,
+    errors.RequestTimeout: 408,
+    errors.TooManyHeaders: 431,
+    errors.HostNotAllowed: 400,
+    errors.ForbiddenOrigin: 403,
+    errors.RateLimited: 429,
     errors.FaceNotFound: 404,
     errors.WebhookNotFound: 404,
     errors.PersonNotFound: 404,
@@ -47,11 +52,10 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
 }
 
 RETRY_AFTER_S = 1
-# An accepted WebSocket closes with 4000 + the HTTP status the same error would get (4413, 4503...): the
-# private range of RFC 6455 7.4.2, used this way by many services. Without the Denial Response extension a
-# handshake is refused with 1008 (policy violation), the one code a refusal before accept can carry.
+WS_POLICY_VIOLATION = 1008  # RFC 6455 7.4.1
+# An accepted WebSocket closes with 4000 + the HTTP status the same error would get (4413, 4408...): the
+# private range of RFC 6455 7.4.2, used this way by many services.
 WEBSOCKET_CLOSE_BASE = 4000
-WEBSOCKET_POLICY_VIOLATION = 1008
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -81,16 +85,18 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
     response = JSONResponse(error_body(error), status_code=status_of(error))
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    if isinstance(error, errors.RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after_s)
     if isinstance(error, errors.Unauthorized):
         response.headers["WWW-Authenticate"] = ", ".join(f'{name} realm="facerec"' for name in error.schemes)
     return response
 
 
-async def refuse_connection(error: errors.FacerecError, scope: Scope, receive: Receive, send: Send) -> None:
-    """Answer an HTTP request, or refuse a WebSocket handshake, with the error. A server with the
-    WebSocket Denial Response extension (uvicorn) sends the same HTTP response as for a request."""
+async def refuse(error: errors.FacerecError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a connection that middleware turns away before the app sees it: an HTTP request, or a
+    WebSocket handshake (with the same JSON body where the server can send one, else a policy close)."""
     if scope["type"] == "websocket" and "websocket.http.response" not in scope.get("extensions", {}):
-        await send({"type": "websocket.close", "code": WEBSOCKET_POLICY_VIOLATION, "reason": error.code})
+        await WebSocketClose(WS_POLICY_VIOLATION, error.code)(scope, receive, send)
         return
     await domain_error_response(error)(scope, receive, send)
 

@@ -14,7 +14,7 @@ from facerec.api.deps import (
     StreamSlotsDep,
     WebhooksDep,
 )
-from facerec.api.errors import refuse_connection
+from facerec.api.errors import refuse
 from facerec.api.streaming import SUBPROTOCOL, StreamConnection, StreamLimits
 from facerec.errors import FacerecError
 from facerec.logs import current_request_id
@@ -44,7 +44,7 @@ async def stream(
             await gallery.collection(collection)
             stack.enter_context(slots.hold())
         except FacerecError as refusal:
-            await refuse_connection(refusal, websocket.scope, websocket.receive, websocket.send)
+            await refuse(refusal, websocket.scope, websocket.receive, websocket.send)
             return
         subprotocol = SUBPROTOCOL if SUBPROTOCOL in websocket.scope.get("subprotocols", []) else None
         await websocket.accept(subprotocol=subprotocol)
