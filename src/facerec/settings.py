@@ -90,7 +90,7 @@ class Settings(BaseSettings):
         2 * 1024 * 1024, ge=1024, description="Largest frame; a larger one is skipped with an error message."
     )
     stream_max_fps: float = Field(
-        30, gt=0, le=1000, description="Frames per second a stream may send; faster ones are dropped."
+        30, gt=0, le=1000, description="Frames per second a stream is answered at most; sooner ones wait."
     )
     stream_idle_timeout_s: float = Field(30, gt=0, description="A stream silent this long is closed.")
     stream_recognise_every: int = Field(

@@ -146,8 +146,6 @@ class StreamConnection:
             receiving.cancel()
 
     async def _read(self) -> None:
-        interval = 1 / self._limits.max_fps
-        last_taken = -interval
         while True:
             message = await self._receive()
             self._active_at = time.monotonic()
@@ -158,16 +156,12 @@ class StreamConnection:
                 continue
             self._seq += 1
             data: bytes = message["bytes"]
-            now = time.monotonic()
             if len(data) > self._limits.max_frame_bytes:
                 too_large = PayloadTooLarge(
                     f"the frame is over the {self._limits.max_frame_bytes} byte limit"
                 )
                 await self._send_error(too_large, seq=self._seq)
-            elif now - last_taken < interval:
-                self._frames.drop()  # faster than STREAM_MAX_FPS
             else:
-                last_taken = now
                 self._frames.put(self._seq, data)
 
     def _idle_left(self) -> float:
@@ -178,8 +172,14 @@ class StreamConnection:
         return self._limits.idle_timeout_s - (time.monotonic() - self._active_at)
 
     async def _process(self) -> None:
+        """Frames are taken at most STREAM_MAX_FPS a second: one that comes sooner waits (and a newer one
+        replaces it), so a fast client has frames dropped while one that waits for answers is paced."""
+        interval = 1 / self._limits.max_fps
+        next_take = 0.0
         while True:
+            await asyncio.sleep(max(0.0, next_take - time.monotonic()))
             frame = await self._frames.take()
+            next_take = time.monotonic() + interval
             self._processing = True
             try:
                 result = await self._session.process(frame.data, self._runner.run_frame)
