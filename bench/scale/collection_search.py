@@ -50,7 +50,7 @@ def hnsw_filtered(order: str, max_scan_tuples: int) -> Strategy:
 def strategies() -> list[Strategy]:
     return [
         BASELINE,
-        Strategy("exact scan via btree (collection_id)", EXACT),
+        Strategy("exact scan via btree (collection_id, ...)", EXACT),
         hnsw_filtered("strict_order", 20_000),
         hnsw_filtered("relaxed_order", 20_000),
         hnsw_filtered("relaxed_order", 200_000),
@@ -95,7 +95,7 @@ def own_collection(scale: ScaleData, large: bool, count: int, width: int = 1) ->
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     scale = make_scale_data(args.rows, args.seed)
-    await prewarm(conn, ["faces_vec_hnsw", "faces_collection_id"])
+    await prewarm(conn, ["faces_vec_hnsw", "faces_collection_inserted_at_id"])
     small = len(scale.rows_of(1))
     sections = [
         f"**Small collections** (~{small:,} faces each, {args.queries} queries):\n\n"

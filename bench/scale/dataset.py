@@ -27,7 +27,7 @@ QUERY_POOL = 4_000  # member queries generated; each benchmark picks those it ne
 RANDOM_QUERIES = 50
 QUERY_CHUNK = 50
 
-# The migration's faces table (0001) plus the two columns issue 8 adds; no foreign keys, no persons table.
+# The faces table of migrations 0001 and 0002, without the foreign key to persons (no persons table).
 CREATE_TABLE = """
 CREATE TABLE faces (
     id uuid PRIMARY KEY,
@@ -59,11 +59,10 @@ COLUMNS = (
 INSERT = (
     f"INSERT INTO faces ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i + 1}' for i in range(len(COLUMNS)))})"
 )
-# The secondary btrees: the migration's two, and the one a collection filter needs.
+# The secondary btrees of migration 0002.
 BTREES = (
-    "CREATE INDEX faces_inserted_at_id ON faces (inserted_at, id)",
-    "CREATE INDEX faces_display_name_lower ON faces (lower(display_name), inserted_at, id)",
-    "CREATE INDEX faces_collection_id ON faces (collection_id)",
+    "CREATE INDEX faces_person ON faces (person_id, inserted_at, id)",
+    "CREATE INDEX faces_collection_inserted_at_id ON faces (collection_id, inserted_at, id)",
 )
 
 IntArray = npt.NDArray[np.int64]
