@@ -89,6 +89,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--pgdata", type=Path, default=Path("/tmp/bench_scale/pg"))
+    parser.add_argument("--database-url", help="use this running server instead of starting the embedded one")
     parser.add_argument("--shared-buffers", default="6GB")
     parser.add_argument("--maintenance-work-mem", default="4GB")
     parser.add_argument("--parallel-workers", type=int, default=1, help="max_parallel_maintenance_workers")
@@ -101,6 +102,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    if args.database_url:
+        asyncio.run(run(args, args.database_url))
+        return
     args.pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = start_server(args.pgdata, args.shared_buffers)
     try:
