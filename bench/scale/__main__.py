@@ -42,9 +42,8 @@ async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
 
 
 async def index(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
-    large = await conn.fetchval("SELECT collection_id FROM faces GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
     log(f"building {args.name}")
-    result = await indexes.build(conn, args.name, large)
+    result = await indexes.build(conn, args.name)
     return indexes.build_line(args.name, result)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 
 from bench.store_search import BuildResult, create_index, mib
@@ -15,21 +13,20 @@ INDEXES = {
     "faces_half_hnsw": "(face_vec::halfvec(512)) halfvec_cosine_ops",
     "faces_bit_hnsw": "(binary_quantize(face_vec)::bit(512)) bit_hamming_ops",
 }
-LARGE_PARTIAL = "faces_large_vec_hnsw"
+PARTIAL = "faces_part_vec_hnsw"  # a vector index over some collections only (`partial`)
 
 
-def index_sql(name: str, large_collection: uuid.UUID) -> str:
-    if name == LARGE_PARTIAL:
-        return (
-            f"CREATE INDEX {name} ON faces USING hnsw (face_vec vector_cosine_ops) {HNSW_WITH} "
-            f"WHERE collection_id = '{large_collection}'"
-        )
-    return f"CREATE INDEX {name} ON faces USING hnsw ({INDEXES[name]}) {HNSW_WITH}"
+def index_sql(name: str, where: str = "") -> str:
+    """The HNSW index `name`; with `where`, a partial vector index (named anything) over those rows."""
+    expression = INDEXES["faces_vec_hnsw" if where else name]
+    return f"CREATE INDEX {name} ON faces USING hnsw ({expression}) {HNSW_WITH}" + (
+        f" WHERE {where}" if where else ""
+    )
 
 
-async def build(conn: asyncpg.Connection, name: str, large_collection: uuid.UUID) -> BuildResult:
+async def build(conn: asyncpg.Connection, name: str, where: str = "") -> BuildResult:
     await conn.execute(f"DROP INDEX IF EXISTS {name}")
-    return await create_index(conn, name, index_sql(name, large_collection))
+    return await create_index(conn, name, index_sql(name, where))
 
 
 def build_line(name: str, result: BuildResult) -> str:

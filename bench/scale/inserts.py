@@ -76,9 +76,7 @@ async def run_builds(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
         await conn.execute(f"SET max_parallel_maintenance_workers = {workers}")
         await conn.execute("DROP INDEX IF EXISTS faces_vec_hnsw")
         log(f"building with {memory}, {workers} workers")
-        built = await create_index(
-            conn, "faces_vec_hnsw", index_sql("faces_vec_hnsw", scale.collection_ids[0])
-        )
+        built = await create_index(conn, "faces_vec_hnsw", index_sql("faces_vec_hnsw"))
         lines.append(
             f"| {memory} | {workers} | {built.seconds:,.1f} | {args.build_rows / built.seconds:,.0f} "
             f"| {mib(built.index_bytes)} | {'yes' if built.graph_fit_in_memory else 'no'} |"
