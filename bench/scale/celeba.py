@@ -35,7 +35,8 @@ def embeddings(dataset: Path, cache: Path) -> list[tuple[str, str, Matrix]]:
         settings = Settings(_env_file=None)
         photos = read_photos(dataset)
         log(f"embedding {len(photos)} faces-celeba photos")
-        found = embed_all(load_engine(settings), dataset, photos, settings.max_image_pixels).vectors
+        paths = [p.path for p in photos]
+        found = embed_all(load_engine(settings), dataset, paths, settings.max_image_pixels).vectors
         kept = [p for p in photos if p.path in found]
         np.savez(
             cache,
