@@ -125,7 +125,8 @@ def top_k_among(parts: Sequence[Matrix], queries: Matrix) -> IntArray:
     for start in range(0, len(queries), QUERY_CHUNK):
         chunk = queries[start : start + QUERY_CHUNK]
         scores = np.hstack([chunk @ part.T for part in parts])
-        top.append(np.argpartition(-scores, TOP_K, axis=1)[:, :TOP_K].astype(np.int64))
+        kth = min(TOP_K, scores.shape[1] - 1)  # a collection may hold fewer than k faces
+        top.append(np.argpartition(-scores, kth, axis=1)[:, :TOP_K].astype(np.int64))
     return np.vstack(top)
 
 
