@@ -132,5 +132,5 @@ def test_facerec_serve_refuses_to_open_the_network(
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     # an impossible port: were the check missing, the server would fail to bind rather than serve
-    assert main(["serve", "--host", "0.0.0.0", "--port", "-1"]) == 1
+    assert main(["serve", "--host", "0.0.0.0", "--port", "-1"]) == 2  # a configuration error
     assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err

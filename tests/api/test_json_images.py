@@ -10,6 +10,7 @@ from facerec.api.app import create_app
 from facerec.settings import Settings
 from tests.api.faces import Person, people
 from tests.api.helpers import assert_error, image_file
+from tests.asgi import BASE_URL
 from tests.photos import Photos
 
 
@@ -91,7 +92,7 @@ async def test_the_same_codes_as_multipart(client: httpx.AsyncClient) -> None:
 async def test_the_upload_limit_applies_to_the_decoded_photo(settings: Settings) -> None:
     small = Settings(_env_file=None, **{**settings.model_dump(), "max_upload_bytes": 3000})
     transport = httpx.ASGITransport(app=create_app(small))  # refused before any route: no lifespan needed
-    async with httpx.AsyncClient(transport=transport, base_url="http://facerec.test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         over = await http.post("/api/face/encode", json={"image": b64(b"x" * 3003)})
         far_over = await http.post("/api/face/encode", json={"image": b64(b"x" * 200_000)})
     assert_error(over, 413, "payload_too_large")

@@ -17,6 +17,7 @@ from tests.api.credentials import (
     refused_credentials,
 )
 from tests.api.helpers import image_file
+from tests.asgi import BASE_URL
 from tests.photos import Photos
 
 
@@ -104,7 +105,7 @@ async def test_an_unexpected_error_is_logged_once_with_its_request_id(
         raise RuntimeError("a bug")
 
     transport = httpx.ASGITransport(app=app)  # the route needs no lifespan; no exception may escape
-    async with httpx.AsyncClient(transport=transport, base_url="http://facerec.test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         response = await http.get("/boom")
 
     assert response.status_code == 500

@@ -27,7 +27,12 @@ TEAM_A_KEY = "fr_scope_team_a_0123456789ab"
 TEAM_B_KEY = "fr_scope_team_b_0123456789ab"
 KEYS = f"{UNSCOPED_KEY}; {TEAM_A_KEY}:team-a,shared {TEAM_B_KEY}:team-b"
 # Routes that name no collection: they answer whatever the credential's scope.
-UNSCOPED_ROUTES = {("POST", "/api/face/encode"), ("POST", "/api/face/verify"), ("GET", "/api/collections")}
+UNSCOPED_ROUTES = {
+    ("POST", "/api/face/encode"),
+    ("POST", "/api/face/verify"),
+    ("GET", "/api/collections"),
+    ("GET", "/metrics"),  # counts across every collection; guarded by any credential (METRICS_PUBLIC)
+}
 OPEN_PATHS = {"/healthz", "/readyz"}
 # Routes over every collection at once (webhooks hear of all of them): only unscoped credentials reach them.
 EVERY_COLLECTION_PREFIX = "/api/webhooks"
