@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TypedDict
 
-from fastapi import FastAPI, params
+from fastapi import Depends, FastAPI, params
 
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
@@ -14,6 +14,7 @@ from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
 from facerec.api.routes import faces, health, verify
+from facerec.api.text import refuse_unstorable_text
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.faces import FaceStore
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if settings.public_docs else None,
         redoc_url="/redoc" if settings.public_docs else None,
         openapi_url="/openapi.json" if settings.public_docs else None,
+        dependencies=[Depends(refuse_unstorable_text)],
     )
     install_error_handlers(app)
     security = _add_middleware(app, settings)

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from facerec import errors
 from facerec.api.schemas import ErrorBody
+from facerec.api.text import INVALID_TEXT_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.MultipleFaces: 422,
     errors.PoorQuality: 422,
     errors.InvalidCursor: 422,
+    errors.InvalidText: 422,
     errors.Unauthorized: 401,
     errors.FaceNotFound: 404,
     errors.ModelMismatch: 409,
@@ -78,10 +80,12 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    problems = error.errors()
     details = [
-        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
-        for item in error.errors()
+        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]} for item in problems
     ]
+    if problems and all(item["type"] == errors.InvalidText.code for item in problems):
+        return error_response(422, errors.InvalidText.code, INVALID_TEXT_MESSAGE, details)
     return error_response(422, "validation_error", "the request is not valid", details)
 
 

@@ -9,8 +9,8 @@ from facerec.api.deps import ImageDep, ServiceDep, SettingsDep, StoreDep
 from facerec.api.errors import documented_errors
 from facerec.api.params import (
     DisplayName,
+    ImageUrl,
     MetadataForm,
-    StoredText,
     ThresholdForm,
     decode_cursor,
     encode_cursor,
@@ -81,7 +81,9 @@ async def register(
     image: ImageDep,
     display_name: Annotated[DisplayName, Form(alias="displayName", description="1-200 characters, trimmed.")],
     metadata: Annotated[MetadataForm, Form(description="A JSON object: 16 KiB, 32 levels deep.")] = None,
-    image_url: Annotated[StoredText | None, Form(alias="imageUrl", max_length=2048)] = None,
+    image_url: Annotated[
+        ImageUrl | None, Form(alias="imageUrl", description="An http(s) URL or a relative path.")
+    ] = None,
     most_prominent: Annotated[
         bool, Form(alias="mostProminent", description="With several faces, register the most prominent.")
     ] = False,
@@ -138,7 +140,7 @@ async def list_faces(
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="nextCursor of the previous page.")] = None,
-    display_name: Annotated[StoredText | None, Query(alias="displayName", max_length=200)] = None,
+    display_name: Annotated[DisplayName | None, Query(alias="displayName")] = None,
 ) -> FacePageOut:
     """Stored faces, oldest first, a page at a time."""
     page = await store.page(limit=limit, after=decode_cursor(cursor), display_name=display_name)
