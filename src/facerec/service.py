@@ -9,6 +9,7 @@ from facerec.db.records import FaceRecord, Match, Metadata, NewFace, StoredImage
 from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, PoorQuality
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import decode_image
+from facerec.imaging.scrub import without_metadata
 from facerec.matching import CANDIDATES, Verdict, decide_pair, decide_search
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import EncodedFace, Encoding, FloatArray
@@ -57,6 +58,7 @@ class FaceService:
         store: FaceStore,
         max_image_pixels: int,
         store_images: bool,
+        keep_photo_metadata: bool,
         quality_bar: QualityBar,
     ) -> None:
         self.engine = engine
@@ -65,6 +67,7 @@ class FaceService:
         self._store = store
         self._max_image_pixels = max_image_pixels
         self._store_images = store_images
+        self._keep_photo_metadata = keep_photo_metadata
 
     @property
     def model(self) -> str:
@@ -75,11 +78,10 @@ class FaceService:
         return PACKS[self.engine.pack_name].operating_points
 
     async def encode(self, data: bytes, *, all_faces: bool) -> Encoding:
-        encoding, _ = await self._runner.run(self._encode, data, all_faces)
-        return encoding
+        return await self._runner.run(self._encode, data, all_faces)
 
     async def register(self, data: bytes, registration: Registration) -> FaceRecord:
-        encoding, media_type = await self._runner.run(self._encode, data, False)
+        encoding, image = await self._runner.run(self._encode_to_store, data)
         if encoding.recognisable > 1 and not registration.take_most_prominent:
             raise MultipleFaces(
                 f"the photo shows {encoding.recognisable} faces; send a photo of one person, or set "
@@ -102,7 +104,7 @@ class FaceService:
                 box=face.face.box,
                 landmarks=face.face.landmarks,
                 metadata=registration.metadata,
-                image=StoredImage(media_type, data) if keep_image else None,
+                image=image,
             )
         )
 
@@ -160,6 +162,17 @@ class FaceService:
                 ],
             )
 
-    def _encode(self, data: bytes, all_faces: bool) -> tuple[Encoding, str]:
+    def _encode(self, data: bytes, all_faces: bool) -> Encoding:
         image = decode_image(data, max_pixels=self._max_image_pixels)
-        return self.engine.encode(image.pixels, all_faces=all_faces), image.media_type
+        return self.engine.encode(image.pixels, all_faces=all_faces)
+
+    def _encode_to_store(self, data: bytes) -> tuple[Encoding, StoredImage | None]:
+        """The encoding, and the photo to keep (less its metadata unless KEEP_PHOTO_METADATA)."""
+        image = decode_image(data, max_pixels=self._max_image_pixels)
+        encoding = self.engine.encode(image.pixels, all_faces=False)
+        if not self._store_images:
+            return encoding, None
+        if self._keep_photo_metadata:
+            return encoding, StoredImage(image.media_type, data)
+        photo = without_metadata(data, image)
+        return encoding, StoredImage(photo.media_type, photo.data)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         100, ge=0, description="Prepared-statement cache; 0 behind a transaction-mode pooler."
     )
     store_images: bool = Field(True, description="Keep the original image of registered faces.")
+    keep_photo_metadata: bool = Field(
+        False, description="Store photos with their EXIF, XMP and IPTC (GPS position, camera serial)."
+    )
 
     # Access control: off while neither API_KEYS nor JWT_SECRET_KEY is set
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(

@@ -97,6 +97,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 store=store,
                 max_image_pixels=settings.max_image_pixels,
                 store_images=settings.store_images,
+                keep_photo_metadata=settings.keep_photo_metadata,
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)

@@ -15,6 +15,7 @@ from facerec.api.params import (
     decode_cursor,
     encode_cursor,
 )
+from facerec.api.photos import photo_response
 from facerec.api.schemas import (
     DetectedFaceOut,
     EncodedFaceOut,
@@ -162,8 +163,7 @@ async def get_face(
     responses={**BY_ID, 200: {"content": {"image/*": {}}, "description": "The original photo."}},
 )
 async def get_face_image(store: StoreDep, face_id: UUID) -> Response:
-    image = await store.image(face_id)
-    return Response(image.data, media_type=image.content_type, headers={"Cache-Control": "private"})
+    return photo_response(face_id, await store.image(face_id))
 
 
 @router.patch("/face/{face_id}", responses={**BY_ID, **BODY})
