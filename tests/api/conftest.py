@@ -9,20 +9,22 @@ from facerec.settings import Settings
 from tests.api.credentials import ALLOWED_ORIGIN, API_KEY, JWT_SECRET
 from tests.asgi import running_client
 
+EMPTY_STORE = "TRUNCATE faces, persons CASCADE; DELETE FROM collections WHERE name <> 'default'"
+
 
 @pytest.fixture(autouse=True)
 async def empty_store(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Each API test that uses the database starts and ends with no stored faces (unit tests of the API's
-    parts start no database)."""
+    """Each API test that uses the database starts and ends with no stored faces or persons, and only the
+    `default` collection (unit tests of the API's parts start no database)."""
     if "database_url" not in request.fixturenames:
         yield
         return
     database_url: str = request.getfixturevalue("database_url")
     connection = await asyncpg.connect(asyncpg_url(database_url))
     try:
-        await connection.execute("TRUNCATE faces CASCADE")
+        await connection.execute(EMPTY_STORE)
         yield
-        await connection.execute("TRUNCATE faces CASCADE")
+        await connection.execute(EMPTY_STORE)
     finally:
         await connection.close()
 

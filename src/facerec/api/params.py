@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from facerec.api.text import unstorable_strings
-from facerec.db.records import Metadata, PageCursor
+from facerec.domain import Metadata, PageCursor
 from facerec.errors import InvalidCursor, InvalidText
 from facerec.models.thresholds import ThresholdName
 
@@ -149,7 +150,7 @@ def _check_depth(value: Metadata) -> None:
 def encode_cursor(cursor: PageCursor | None) -> str | None:
     if cursor is None:
         return None
-    raw = json.dumps([cursor.inserted_at.isoformat(), str(cursor.id)]).encode()
+    raw = json.dumps([cursor.created_at.isoformat(), str(cursor.id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -185,6 +186,8 @@ def _parse_cursor(value: str) -> PageCursor:
     return PageCursor(moment.astimezone(UTC), UUID(face_id))
 
 
+PageLimit = Annotated[int, Query(ge=1, le=100, description="At most this many per page.")]
+PageCursorQuery = Annotated[str | None, Query(description="nextCursor of the previous page.")]
 DisplayName = Annotated[str, AfterValidator(clean_name)]
 ImageUrl = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(check_image_url)]
 MetadataObject = Annotated[Metadata, AfterValidator(check_metadata)]

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import Response
 
-from facerec.db.records import StoredImage
+from facerec.domain import StoredImage
 
 EXTENSIONS = {
     "image/jpeg": "jpg",
