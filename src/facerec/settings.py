@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     jwt_secret_key: SecretStr | None = Field(None, description="HS256 secret of accepted bearer tokens.")
     jwt_audience: str = Field("authenticated", description="Required `aud` of bearer tokens.")
     jwt_issuer: str | None = Field(None, description="Required `iss` of bearer tokens; unset = any.")
+    jwt_required_role: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["authenticated"],
+        description="Accepted `role` claims of bearer tokens, comma-separated; empty = any role.",
+    )
+    jwt_max_lifetime_s: int = Field(
+        24 * 3600, ge=0, description="Longest `exp - iat` of an accepted bearer token, seconds; 0 = any."
+    )
     jwt_collections_claim: str = Field(
         "collections",
         min_length=1,
@@ -145,7 +152,7 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "jwt_required_role", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

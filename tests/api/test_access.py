@@ -1,6 +1,7 @@
 """Access control on the real service: every route of the schema, walked with every kind of credential."""
 
 import re
+import time
 import uuid
 
 import httpx
@@ -13,9 +14,11 @@ from facerec.errors import Unauthorized
 from facerec.settings import Settings
 from tests.api.credentials import (
     API_KEY,
+    DAY_S,
     JWT_SECRET,
     OTHER_API_KEY,
     accepted_credentials,
+    bearer,
     refused_credentials,
     supabase_token,
 )
@@ -55,14 +58,22 @@ async def test_every_api_route_refuses_invalid_credentials(
 
 
 @pytest.mark.parametrize("kind", list(accepted_credentials()))
-async def test_every_api_route_accepts_valid_credentials(
-    secured_client: httpx.AsyncClient, secured_settings: Settings, kind: str
+async def test_every_api_route_answers_valid_credentials_as_the_open_service_does(
+    secured_client: httpx.AsyncClient, client: httpx.AsyncClient, secured_settings: Settings, kind: str
 ) -> None:
+    """Same database, same requests: a valid credential must lead to the route itself, so the secured
+    service answers exactly what the open one does (not merely something other than 401)."""
     headers = accepted_credentials()[kind]
     for method, path in operations(secured_settings):
-        response = await secured_client.request(method, path, headers=headers)
-        assert response.status_code != 401, (method, path, response.text)
-        assert response.status_code < 500, (method, path, response.text)
+        secured = await secured_client.request(method, path, headers=headers)
+        open_ = await client.request(method, path)
+        assert secured.status_code < 500, (method, path, secured.text)
+        assert (secured.status_code, _code(secured)) == (open_.status_code, _code(open_)), (method, path)
+
+
+def _code(response: httpx.Response) -> str | None:
+    body = response.json() if response.headers.get("content-type") == "application/json" else None
+    return body["error"]["code"] if isinstance(body, dict) and "error" in body else None
 
 
 @pytest.mark.parametrize("headers", [{"X-API-Key": API_KEY}, {"Authorization": f"Bearer {supabase_token()}"}])
@@ -155,3 +166,42 @@ def test_an_issuer_is_enforced_when_set() -> None:
     )
     with pytest.raises(Unauthorized, match="issuer is not accepted"):
         policy.check(Headers({"Authorization": f"Bearer {supabase_token()}"}))
+
+
+def policy_of(**settings: object) -> AccessPolicy:
+    return AccessPolicy.of(Settings(_env_file=None, jwt_secret_key=JWT_SECRET, **settings))  # type: ignore[arg-type]
+
+
+def test_anon_tokens_are_refused_and_other_roles_can_be_accepted() -> None:
+    anon = Headers(bearer(supabase_token(role="anon")))
+    service = Headers(bearer(supabase_token(role="service_role")))
+    with pytest.raises(Unauthorized, match="role is not accepted"):
+        policy_of().check(anon)
+
+    servers = policy_of(jwt_required_role="authenticated, service_role")
+    servers.check(service)
+    with pytest.raises(Unauthorized, match="role is not accepted"):
+        servers.check(anon)
+    policy_of(jwt_required_role="").check(anon)  # empty: any role, or none
+    policy_of(jwt_required_role="").check(Headers(bearer(supabase_token(role=None))))
+
+
+@pytest.mark.parametrize(("lifetime_s", "accepted"), [(3600, True), (3601, False)])
+def test_the_longest_token_lifetime_is_a_setting(lifetime_s: int, accepted: bool) -> None:
+    now = int(time.time())
+    headers = Headers(bearer(supabase_token(iat=now, exp=now + lifetime_s)))
+    policy = policy_of(jwt_max_lifetime_s=3600)
+    if accepted:
+        policy.check(headers)
+    else:
+        with pytest.raises(Unauthorized, match="lives longer than the 3600 s allowed"):
+            policy.check(headers)
+
+
+def test_a_zero_lifetime_limit_accepts_long_tokens_and_tokens_without_iat() -> None:
+    now = int(time.time())
+    policy = policy_of(jwt_max_lifetime_s=0)
+    policy.check(Headers(bearer(supabase_token(iat=now, exp=now + 365 * DAY_S))))
+    policy.check(Headers(bearer(supabase_token(iat=None))))
+    with pytest.raises(Unauthorized, match="lacks a required claim"):
+        policy_of().check(Headers(bearer(supabase_token(iat=None))))
