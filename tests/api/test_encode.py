@@ -64,8 +64,8 @@ async def test_a_face_that_fills_the_photo_is_found(client: httpx.AsyncClient, p
         )
         assert response.status_code == 200, f"{side}px: {response.text}"
         box = response.json()["face"]["box"]
-        assert box["width"] >= side / 2 and box["height"] >= side / 2, f"{side}px: {box}"
-        assert -0.1 * side <= box["x"] and box["x"] + box["width"] <= 1.1 * side, f"{side}px: {box}"
+        assert min(box["width"], box["height"]) >= side / 2, f"{side}px: {box}"
+        assert -0.1 * side <= box["x"] < box["x"] + box["width"] <= 1.1 * side, f"{side}px: {box}"
         embeddings.append(response.json()["embedding"])
     assert all(cosine(embeddings[0], other) > 0.9 for other in embeddings[1:])  # one face at every size
 
