@@ -84,3 +84,21 @@ def test_persons_are_ranked_by_their_best_face() -> None:
         (PERSONS["bob"], 0.7, 2),
     ]
     assert persons[0].face_id == faces[0].id
+
+
+def test_with_only_the_top_persons_faces_there_is_no_runner_up() -> None:
+    decision = decide_search([match("ada", 0.7), match("ada", 0.6)], top_k=5, threshold=0.4, margin=0.06)
+
+    assert decision.verdict is Verdict.MATCH
+    assert decision.runner_up is None
+
+
+def test_a_ranked_person_carries_their_name_and_nearest_face() -> None:
+    faces = [match("ada", 0.8, "Ada"), match("bob", 0.7, "Bob")]
+
+    persons = rank_persons(faces)
+
+    assert [(person.display_name, person.face_id, person.face_count) for person in persons] == [
+        ("Ada", faces[0].id, 1),
+        ("Bob", faces[1].id, 1),
+    ]

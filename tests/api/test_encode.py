@@ -54,7 +54,8 @@ async def test_default_face_is_the_largest_central_one(client: httpx.AsyncClient
 
 async def test_a_face_that_fills_the_photo_is_found(client: httpx.AsyncClient, photos: Photos) -> None:
     """SCRFD misses faces that fill the frame (insightface issue 1518); the coarse pass finds them: the
-    whole face (a box of most of the photo) and the same face at every size (measured cosine 0.97)."""
+    whole face (a box of most of the photo), embedded as the same face found small in a larger photo
+    (measured cosine 0.95)."""
     tight = photos.open(photos.tight_face)
     embeddings = []
     for side in (112, 400, 1000):
@@ -67,7 +68,11 @@ async def test_a_face_that_fills_the_photo_is_found(client: httpx.AsyncClient, p
         assert min(box["width"], box["height"]) >= side / 2, f"{side}px: {box}"
         assert -0.1 * side <= box["x"] < box["x"] + box["width"] <= 1.1 * side, f"{side}px: {box}"
         embeddings.append(response.json()["embedding"])
-    assert all(cosine(embeddings[0], other) > 0.9 for other in embeddings[1:])  # one face at every size
+    canvas = Image.new("RGB", (448, 448), (128, 128, 128))
+    canvas.paste(tight, (168, 168))  # the same face, small in a larger photo: found by the main pass
+    reference = await client.post("/api/face/encode", files=image_file(encoded(canvas)))
+    similarities = [cosine(reference.json()["embedding"], embedding) for embedding in embeddings]
+    assert min(similarities) > 0.8, similarities  # the face itself, whatever its size
 
 
 async def test_exif_orientation_is_applied(client: httpx.AsyncClient, photos: Photos) -> None:

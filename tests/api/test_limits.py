@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
-from facerec.api.limits import FORM_OVERHEAD_BYTES
+from facerec.api.limits import FORM_OVERHEAD_BYTES, BodySizeLimit
 from facerec.settings import Settings
 from tests.api.helpers import assert_error
 
@@ -63,3 +64,72 @@ async def test_a_body_just_under_the_limit_is_read(client: httpx.AsyncClient, li
 
     assert_error(response, 422, "validation_error")  # read whole, then: no image field
     assert body.sent == body.length()
+
+
+async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app that reads the whole body and answers its length."""
+    size = 0
+    while True:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": str(size).encode()})
+
+
+@pytest.mark.parametrize(
+    ("sent", "declared", "status"),
+    [
+        (1024 + FORM_OVERHEAD_BYTES, True, 200),
+        (1024 + FORM_OVERHEAD_BYTES, False, 200),
+        (1025 + FORM_OVERHEAD_BYTES, True, 413),
+        (1025 + FORM_OVERHEAD_BYTES, False, 413),
+    ],
+)
+async def test_the_limit_is_the_upload_limit_plus_the_form_allowance(
+    sent: int, declared: bool, status: int
+) -> None:
+    """The middleware alone, around an app that would read anything: exactly at the limit passes; a
+    declared length over it is refused before a byte is read, a chunked body as soon as it passes it."""
+    pulled = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for start in range(0, sent, 4096):
+            pulled += min(4096, sent - start)
+            yield b"x" * min(4096, sent - start)
+
+    app = BodySizeLimit(read_all, max_bytes=1024)
+    headers = {"Content-Length": str(sent)} if declared else {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        response = await http.post("/", content=chunks(), headers=headers)
+
+    assert response.status_code == status
+    if status == 200:
+        assert response.text == str(sent)
+        return
+    assert response.json()["error"] == {
+        "code": "payload_too_large",
+        "message": f"the request body is over the {1024 + FORM_OVERHEAD_BYTES} byte limit",
+        "details": None,
+    }
+    assert pulled == (0 if declared else sent)  # chunked: cut off with its last chunk
+
+
+async def test_other_connections_pass_through_untouched() -> None:
+    seen: list[tuple[Scope, Receive, Send]] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((scope, receive, send))
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        raise AssertionError(message)
+
+    scope: Scope = {"type": "websocket", "headers": [(b"content-length", b"999999999")]}
+    await BodySizeLimit(inner, max_bytes=1024)(scope, receive, send)
+
+    assert seen == [(scope, receive, send)]

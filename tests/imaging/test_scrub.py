@@ -131,3 +131,37 @@ def test_a_jpeg_of_unexpected_structure_is_reencoded(portrait: Image.Image) -> N
 
     assert traces(stored.data) == []
     assert pixels(stored.data).shape == pixels(sent).shape
+
+
+def test_restart_markers_fill_bytes_and_colour_segments_are_copied_other_app2_is_not(
+    portrait: Image.Image,
+) -> None:
+    """Restart markers (RSTn) inside the scan and fill bytes before a marker are part of the picture; an
+    APP2 that is not the ICC profile (a FlashPix or MPF block) is metadata."""
+    plain = camera_jpeg(portrait, restart_marker_rows=1)
+    assert b"\xff\xd0" in plain[plain.index(b"\xff\xda") :]
+    flashpix = b"FPXR\x00" + b"camera owner Ada"
+    app2 = b"\xff\xe2" + (2 + len(flashpix)).to_bytes(2, "big") + flashpix
+    scan = plain.index(b"\xff\xda")
+    sent = plain[:2] + app2 + plain[2:scan] + b"\xff\xff" + plain[scan:]  # fill bytes before the scan
+
+    stored = scrubbed(sent)
+
+    assert stored.media_type == "image/jpeg"
+    assert b"camera owner" not in stored.data
+    assert traces(stored.data) == []
+    assert stored.data[stored.data.index(b"\xff\xda") :] == plain[scan:]  # the scans, byte for byte
+    assert np.array_equal(pixels(stored.data), pixels(plain))
+
+
+def test_a_jpeg_the_copier_cannot_follow_is_reencoded_from_its_pixels(portrait: Image.Image) -> None:
+    """Structure the copier does not expect (here: no end-of-image marker) falls back to re-encoding the
+    decoded pixels, never to storing the bytes as sent."""
+    sent = camera_jpeg(portrait)
+    decoded = decode_image(sent, max_pixels=MAX_PIXELS)
+
+    stored = without_metadata(sent[:-2], decoded)
+
+    assert stored.media_type == "image/jpeg"
+    assert traces(stored.data) == []
+    assert pixels(stored.data).shape == decoded.pixels.shape
