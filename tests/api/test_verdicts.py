@@ -72,6 +72,22 @@ async def test_one_face_under_two_names_is_ambiguous(client: httpx.AsyncClient, 
     assert names == {"Ada", "Grace"}
 
 
+async def test_one_face_as_two_persons_of_one_name_is_ambiguous(
+    client: httpx.AsyncClient, cast: list[Person]
+) -> None:
+    """Identity is the person, not the name: two persons called alike are still two."""
+    first = await enrol_face(client, cast[0].photo(), displayName="Alex Kim")
+    second = await enrol_face(client, cast[0].photo(), displayName="Alex Kim")
+
+    body = await search(client, cast[0].other_photo())
+
+    assert body["verdict"] == "ambiguous"
+    assert {body["matches"][0]["personId"], body["runnerUp"]["personId"]} == {
+        first["personId"],
+        second["personId"],
+    }
+
+
 async def test_several_faces_of_one_person_are_not_rivals(
     client: httpx.AsyncClient, cast: list[Person]
 ) -> None:
