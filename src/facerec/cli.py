@@ -41,12 +41,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from facerec.serve import serve
 
-    from facerec.api.app import create_app
-
-    # uvicorn's loggers go through ours (with request ids); the request line comes from RequestContext
-    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_config=None, access_log=False)
+    serve(Settings(), host=args.host, port=args.port)
 
 
 def _download(args: argparse.Namespace) -> None:

@@ -123,6 +123,25 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed cross-origin, comma-separated; empty = none."
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host header values served, comma-separated; empty = local names when open, else any.",
+    )
+    allow_open_network: bool = Field(
+        False, description="Let `facerec serve` bind a non-loopback address with access control off."
+    )
+
+    # Rate limits (a token bucket per credential, or per client address when access control is off)
+    rate_limit_per_minute: int = Field(0, ge=0, description="Requests per minute; 0 = no rate limit.")
+    rate_limit_burst: int = Field(20, ge=1, description="Requests allowed at once before the rate applies.")
+
+    # The HTTP server (`facerec serve`)
+    max_header_bytes: int = Field(16 * 1024, ge=1024, description="Request line + headers; over: 400.")
+    max_headers: int = Field(100, ge=8, description="Header fields per request; over: 431.")
+    header_timeout_s: float = Field(10, gt=0, description="Time to send a request's head; then closed.")
+    body_timeout_s: float = Field(30, gt=0, description="Longest silence while a body is read; then 408.")
+    keep_alive_timeout_s: int = Field(5, ge=1, description="Idle time before a kept-alive connection closes.")
+    max_connections: int = Field(500, ge=1, description="Open connections; requests beyond get 503.")
 
     @property
     def quality_bar(self) -> QualityBar:
@@ -152,7 +171,7 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("cors_origins", "jwt_required_role", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "jwt_required_role", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -198,6 +217,11 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise ValueError(f"CORS origin {origin!r} must be '*' or start with http:// or https://")
         return origins
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        return [host.lower() for host in hosts]
 
     @property
     def access_control(self) -> bool:

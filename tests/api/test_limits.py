@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from facerec.api.limits import FORM_OVERHEAD_BYTES, BodySizeLimit
+from facerec.api.limits import FORM_OVERHEAD_BYTES, RequestLimits
 from facerec.settings import Settings
 from tests.api.helpers import assert_error
 
@@ -66,6 +66,10 @@ async def test_a_body_just_under_the_limit_is_read(client: httpx.AsyncClient, li
     assert body.sent == body.length()
 
 
+def limited(app: ASGIApp) -> RequestLimits:
+    return RequestLimits(app, max_bytes=1024, max_headers=100, body_timeout_s=30)
+
+
 async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
     """An app that reads the whole body and answers its length."""
     size = 0
@@ -100,7 +104,7 @@ async def test_the_limit_is_the_upload_limit_plus_the_form_allowance(
             pulled += min(4096, sent - start)
             yield b"x" * min(4096, sent - start)
 
-    app = BodySizeLimit(read_all, max_bytes=1024)
+    app = limited(read_all)
     headers = {"Content-Length": str(sent)} if declared else {}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         response = await http.post("/", content=chunks(), headers=headers)
@@ -130,6 +134,6 @@ async def test_other_connections_pass_through_untouched() -> None:
         raise AssertionError(message)
 
     scope: Scope = {"type": "websocket", "headers": [(b"content-length", b"999999999")]}
-    await BodySizeLimit(inner, max_bytes=1024)(scope, receive, send)
+    await limited(inner)(scope, receive, send)
 
     assert seen == [(scope, receive, send)]

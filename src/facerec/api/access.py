@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jwt
@@ -47,9 +47,11 @@ TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
 
 @dataclass(frozen=True)
 class Grant:
-    """The collections a credential reaches: `None` for all of them."""
+    """The collections a credential reaches: `None` for all of them. `holder` names the credential (a
+    key's digest, a token's subject; never the secret) for the rate limits; grants compare by reach."""
 
     collections: frozenset[str] | None = None
+    holder: str | None = field(default=None, compare=False)
 
     def reaches(self, collection: str) -> bool:
         return self.collections is None or collection in self.collections
@@ -142,7 +144,13 @@ class AccessPolicy:
                 (words for kind, words in TOKEN_REFUSALS.items() if isinstance(error, kind)),
                 "the bearer token is not valid",
             )
-        return self._claim_rules.refusal(claims) or self._claimed_grant(claims)
+        refusal = self._claim_rules.refusal(claims)
+        if refusal is not None:
+            return refusal
+        grant = self._claimed_grant(claims)
+        if isinstance(grant, str):
+            return grant
+        return replace(grant, holder=_token_holder(claims, token.strip()))
 
     def _claimed_grant(self, claims: dict[str, Any]) -> Grant | str:
         if self._collections_claim not in claims:
@@ -156,13 +164,21 @@ class AccessPolicy:
         return Unauthorized(message, schemes=self.schemes)
 
 
+def _token_holder(claims: dict[str, Any], token: str) -> str:
+    """Who a token speaks for: its `sub`, so that a refreshed token has the same holder."""
+    subject = claims.get("sub")
+    return f"sub:{subject}" if isinstance(subject, str) else "token:" + _digest(token.encode()).hex()[:32]
+
+
 def _digest(value: bytes) -> bytes:
     return hashlib.sha256(value).digest()
 
 
 def _key_grant(entry: str) -> tuple[bytes, Grant]:
     key, collections = split_key_entry(entry)
-    return _digest(key.encode()), Grant(None if collections is None else frozenset(collections))
+    digest = _digest(key.encode())
+    reach = None if collections is None else frozenset(collections)
+    return digest, Grant(reach, holder="key:" + digest.hex()[:32])
 
 
 def grant_of(scope: Scope) -> Grant:

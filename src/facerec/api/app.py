@@ -1,6 +1,7 @@
 """The application factory. The lifespan owns every resource and releases them in reverse order."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -11,12 +12,14 @@ from fastapi import Depends, FastAPI, params
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
 from facerec.api.errors import install_error_handlers
-from facerec.api.limits import BodySizeLimit
+from facerec.api.limits import RequestLimits
+from facerec.api.origins import SiteGuard, SitePolicy
+from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
 from facerec.api.routes import collections, faces, health, persons, verify
 from facerec.api.text import refuse_unstorable_text
 from facerec.db.database import Database, PoolOptions
-from facerec.db.embedded import embedded_postgres_server
+from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
@@ -32,6 +35,7 @@ class State(TypedDict):
     service: FaceService
     gallery: Gallery
     database: Database
+    embedded_postgres: EmbeddedPostgres | None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,10 +59,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
-    """Middleware added last runs first: the request id is set before anything logs, CORS answers
-    preflights before access is checked, and access is checked before the body is counted or read.
+    """Middleware added last runs first: the request id is set before anything logs, the Host and Origin
+    are checked before anything else, CORS answers preflights before access is checked, access is checked
+    before the rate limit (which counts per credential), and all of these before the body is read.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_upload_bytes,
+        max_headers=settings.max_headers,
+        body_timeout_s=settings.body_timeout_s,
+    )
+    if settings.rate_limit_per_minute:
+        buckets = TokenBuckets(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets, per_address=not settings.access_control)
     security = []
     if settings.access_control:
         policy = AccessPolicy.of(settings)
@@ -66,6 +79,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
         security = openapi_security(policy)
     if settings.cors_origins:
         allow_origins(app, settings.cors_origins)
+    app.add_middleware(SiteGuard, policy=SitePolicy.of(settings))
     app.add_middleware(RequestContext)
     return security
 
@@ -78,8 +92,9 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 BlockingRunner(settings.inference_workers, max_waiting=settings.max_waiting_jobs)
             )
             loading = asyncio.ensure_future(runner.run(load_engine, settings))
+            url, embedded = await _database_url(settings, stack)
             database = Database(
-                await _database_url(settings, stack),
+                url,
                 PoolOptions(
                     min_size=settings.db_pool_min_size,
                     max_size=settings.db_pool_max_size,
@@ -100,15 +115,31 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
-            yield State(settings=settings, service=service, gallery=Gallery(database), database=database)
+            yield State(
+                settings=settings,
+                service=service,
+                gallery=Gallery(database),
+                database=database,
+                embedded_postgres=embedded,
+            )
 
     return lifespan
 
 
-async def _database_url(settings: Settings, stack: AsyncExitStack) -> str:
+async def _database_url(settings: Settings, stack: AsyncExitStack) -> tuple[str, EmbeddedPostgres | None]:
+    """The configured server, or the embedded one: started, supervised, and stopped at shutdown after
+    its supervisor (so that nothing restarts it once the service is going away)."""
     if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
-    server = embedded_postgres_server(settings.data_dir)
-    url: str = await asyncio.to_thread(server.__enter__)
-    stack.push(server.__exit__)
-    return url
+        return settings.database_url.get_secret_value(), None
+    server = EmbeddedPostgres(settings.data_dir)
+    url = await asyncio.to_thread(server.start)
+    stack.push_async_callback(asyncio.to_thread, server.stop)
+    supervisor = asyncio.create_task(server.supervise(), name="facerec-embedded-postgres")
+    stack.push_async_callback(_cancel, supervisor)
+    return url, server
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

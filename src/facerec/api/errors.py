@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from facerec import errors
 from facerec.api.schemas import ErrorBody
@@ -29,6 +31,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidCursor: 422,
     errors.InvalidText: 422,
     errors.Unauthorized: 401,
+    errors.RequestTimeout: 408,
+    errors.TooManyHeaders: 431,
+    errors.HostNotAllowed: 400,
+    errors.ForbiddenOrigin: 403,
+    errors.RateLimited: 429,
     errors.FaceNotFound: 404,
     errors.PersonNotFound: 404,
     errors.CollectionNotFound: 404,
@@ -42,6 +49,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
 }
 
 RETRY_AFTER_S = 1
+WS_POLICY_VIOLATION = 1008  # RFC 6455 7.4.1
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -66,9 +74,20 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
     response = error_response(status, error.code, error.message, details)
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    if isinstance(error, errors.RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after_s)
     if isinstance(error, errors.Unauthorized):
         response.headers["WWW-Authenticate"] = ", ".join(f'{name} realm="facerec"' for name in error.schemes)
     return response
+
+
+async def refuse(error: errors.FacerecError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a connection that middleware turns away before the app sees it: an HTTP request, or a
+    WebSocket handshake (with the same JSON body where the server can send one, else a policy close)."""
+    if scope["type"] == "websocket" and "websocket.http.response" not in scope.get("extensions", {}):
+        await WebSocketClose(WS_POLICY_VIOLATION, error.code)(scope, receive, send)
+        return
+    await domain_error_response(error)(scope, receive, send)
 
 
 def _detail(detail: errors.ErrorDetail) -> dict[str, Any]:

@@ -28,6 +28,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    asyncpg.InsufficientResourcesError,  # a full disk, no memory, no connection slot: the server's state
 )
 ACQUIRE_TIMEOUT_S = 5.0
 PING_TIMEOUT_S = 2.0

@@ -1,0 +1,106 @@
+"""`facerec serve`: the API on uvicorn, with limits on what a connection may cost before the app sees it.
+
+uvicorn's default HTTP parser (httptools) buffers a request's head without any bound and waits for it
+forever, before any middleware can run. So the server uses uvicorn's h11 protocol, which refuses a head
+over `h11_max_incomplete_event_size` (MAX_HEADER_BYTES) with 400, and adds what uvicorn lacks: a deadline
+for each request's head (HEADER_TIMEOUT_S). uvicorn's own options give the keep-alive timeout and the
+cap on connections (`limit_concurrency`: a request beyond it gets 503). The header count, the body
+limit and the body read timeout are enforced by the app (`facerec.api.limits`), under any server.
+"""
+
+import asyncio
+import ipaddress
+import logging
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from facerec.errors import OpenNetworkRefused
+from facerec.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    check_binding(settings, host)
+    from facerec.api.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        http=head_deadline_protocol(settings.header_timeout_s),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_timeout_s,
+        # uvicorn's loggers go through ours (with request ids); the request line comes from RequestContext
+        log_config=None,
+        access_log=False,
+    )
+    uvicorn.Server(config).run()
+
+
+def check_binding(settings: Settings, host: str) -> None:
+    """With access control off, anyone who can reach the port can use the API: only loopback, unless
+    ALLOW_OPEN_NETWORK=true says that the network in between is trusted."""
+    if settings.access_control or settings.allow_open_network or _loopback(host):
+        return
+    raise OpenNetworkRefused(
+        f"refusing to listen on {host or 'every address'} with access control off: anyone who can reach "
+        "it could read and change every face. Set API_KEYS or JWT_SECRET_KEY, or ALLOW_OPEN_NETWORK=true "
+        "if only trusted clients can reach this address (docs/SECURITY.md)"
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name other than localhost: it may resolve to anything
+        return False
+
+
+def head_deadline_protocol(timeout_s: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, plus a deadline: a connection that has not sent a whole request head within
+    `timeout_s` of its first byte (or of being opened) is closed. Between requests, uvicorn's keep-alive
+    timeout applies instead."""
+
+    class HeadDeadlineProtocol(H11Protocol):
+        deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._watch_head()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._watch_head()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._watch_head()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._clear_deadline()
+            super().connection_lost(exc)
+
+        def _watch_head(self) -> None:
+            awaiting_head = self.conn.their_state is h11.IDLE and self.timeout_keep_alive_task is None
+            if not awaiting_head or self.transport.is_closing():
+                self._clear_deadline()
+            elif self.deadline is None:
+                self.deadline = self.loop.call_later(timeout_s, self._head_timed_out)
+
+        def _head_timed_out(self) -> None:
+            self.deadline = None
+            logger.info("closed a connection that sent no complete request head in %g s", timeout_s)
+            self.transport.close()
+
+        def _clear_deadline(self) -> None:
+            if self.deadline is not None:
+                self.deadline.cancel()
+                self.deadline = None
+
+    return HeadDeadlineProtocol
