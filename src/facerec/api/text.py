@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from facerec.errors import ErrorDetail, InvalidText
 
@@ -44,12 +45,13 @@ def unstorable_strings(value: Any, location: str) -> list[ErrorDetail]:
     return found
 
 
-async def refuse_unstorable_text(request: Request) -> None:
-    """Raise `InvalidText` naming each path, query, form or JSON value that cannot be stored."""
+async def refuse_unstorable_text(connection: HTTPConnection) -> None:
+    """Raise `InvalidText` naming each path, query, form or JSON value that cannot be stored (a WebSocket
+    handshake has no body: its path and query are checked)."""
     found = [
-        *unstorable_strings(dict(request.path_params), "path"),
-        *_pair_strings(request.query_params.multi_items(), "query"),
-        *await _body_strings(request),
+        *unstorable_strings(dict(connection.path_params), "path"),
+        *_pair_strings(connection.query_params.multi_items(), "query"),
+        *(await _body_strings(connection) if isinstance(connection, Request) else []),
     ]
     if found:
         found.sort(key=lambda detail: detail.field)
