@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import insightface
-from PIL import Image
+from PIL import ExifTags, Image, ImageCms
 
 INSIGHTFACE_IMAGES = Path(insightface.__file__).parent / "data" / "images"
 DEEPFACE_DIR = Path(
@@ -31,6 +31,38 @@ def encoded(image: Image.Image, image_format: str = "JPEG", **options: object) -
     buffer = io.BytesIO()
     image.save(buffer, image_format, **options)
     return buffer.getvalue()
+
+
+SERIAL = "SERIAL-0123456789"
+XMP = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF>creator: Ada, 52.52N 13.41E</rdf:RDF></x:xmpmeta>"
+IPTC = b"Photoshop 3.0\x008BIM\x04\x04IPTC by-line: Ada"
+IPTC_SEGMENT = b"\xff\xed" + (2 + len(IPTC)).to_bytes(2, "big") + IPTC  # APP13
+
+
+def camera_exif(orientation: int = 1) -> Image.Exif:
+    """What a phone writes: maker, orientation, the camera's serial number and a GPS position."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Canon"
+    exif[ExifTags.Base.Orientation] = orientation
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.BodySerialNumber] = SERIAL
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)})
+    return exif
+
+
+def camera_jpeg(image: Image.Image, orientation: int = 1, **options: object) -> bytes:
+    """A JPEG with EXIF (GPS, serial), XMP, IPTC, a comment and an ICC profile, as cameras and editors
+    save them."""
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encoded(
+        image,
+        "JPEG",
+        exif=camera_exif(orientation).tobytes(),
+        xmp=XMP,
+        comment=b"owner: Ada Lovelace",
+        icc_profile=icc,
+        **options,
+    )
+    return data[:2] + IPTC_SEGMENT + data[2:]
 
 
 def deepface_labels() -> dict[str, str] | None:

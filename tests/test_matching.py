@@ -100,3 +100,10 @@ def unit(values: list[float]) -> FloatArray:
 def face(person: str, values: list[float]) -> FaceVector:
     person_id = PERSONS.setdefault(person, uuid.uuid4())
     return FaceVector(id=uuid.uuid4(), person_id=person_id, display_name=person, embedding=unit(values))
+
+
+def test_with_only_the_top_persons_faces_there_is_no_runner_up() -> None:
+    decision = decide_search([match("ada", 0.7), match("ada", 0.6)], top_k=5, threshold=0.4, margin=0.06)
+
+    assert decision.verdict is Verdict.MATCH
+    assert decision.runner_up is None

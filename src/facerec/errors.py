@@ -72,6 +72,12 @@ class PoorQuality(FacerecError):
     code = "poor_quality"
 
 
+class InvalidText(FacerecError):
+    """Text that Postgres cannot store: U+0000 or a lone surrogate. `details` names each field."""
+
+    code = "invalid_text"
+
+
 class InvalidCursor(FacerecError):
     code = "invalid_cursor"
 

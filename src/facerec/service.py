@@ -11,6 +11,7 @@ from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, St
 from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import decode_image
+from facerec.imaging.scrub import without_metadata
 from facerec.matching import (
     CANDIDATES,
     S,
@@ -93,6 +94,7 @@ class FaceService:
         database: Database,
         max_image_pixels: int,
         store_images: bool,
+        keep_photo_metadata: bool,
         quality_bar: QualityBar,
     ) -> None:
         self.engine = engine
@@ -101,6 +103,7 @@ class FaceService:
         self._database = database
         self._max_image_pixels = max_image_pixels
         self._store_images = store_images
+        self._keep_photo_metadata = keep_photo_metadata
 
     @property
     def model(self) -> str:
@@ -111,11 +114,10 @@ class FaceService:
         return PACKS[self.engine.pack_name].operating_points
 
     async def encode(self, data: bytes, *, all_faces: bool) -> Encoding:
-        encoding, _ = await self._runner.run(self._encode, data, all_faces)
-        return encoding
+        return await self._runner.run(self._encode, data, all_faces)
 
     async def register(self, collection: str, data: bytes, registration: Registration) -> Registered:
-        encoding, media_type = await self._runner.run(self._encode, data, True)
+        encoding, image = await self._runner.run(self._encode_to_store, data)
         subject, others = self._subject(encoding, take_most_prominent=registration.take_most_prominent)
         if registration.check_quality:
             self._check_quality(subject)
@@ -138,7 +140,7 @@ class FaceService:
                     box=subject.face.box,
                     landmarks=subject.face.landmarks,
                     metadata=registration.metadata,
-                    image=StoredImage(media_type, data) if keep_image else None,
+                    image=image,
                 ),
             )
             await tx.webhooks.enqueue(WebhookEvent.FACE_REGISTERED, face_registered(record))
@@ -287,6 +289,17 @@ class FaceService:
                 ],
             )
 
-    def _encode(self, data: bytes, all_faces: bool) -> tuple[Encoding, str]:
+    def _encode(self, data: bytes, all_faces: bool) -> Encoding:
         image = decode_image(data, max_pixels=self._max_image_pixels)
-        return self.engine.encode(image.pixels, all_faces=all_faces), image.media_type
+        return self.engine.encode(image.pixels, all_faces=all_faces)
+
+    def _encode_to_store(self, data: bytes) -> tuple[Encoding, StoredImage | None]:
+        """The encoding, and the photo to keep (less its metadata unless KEEP_PHOTO_METADATA)."""
+        image = decode_image(data, max_pixels=self._max_image_pixels)
+        encoding = self.engine.encode(image.pixels, all_faces=True)
+        if not self._store_images:
+            return encoding, None
+        if self._keep_photo_metadata:
+            return encoding, StoredImage(image.media_type, data)
+        photo = without_metadata(data, image)
+        return encoding, StoredImage(photo.media_type, photo.data)

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
         100, ge=0, description="Prepared-statement cache; 0 behind a transaction-mode pooler."
     )
     store_images: bool = Field(True, description="Keep the original image of registered faces.")
+    keep_photo_metadata: bool = Field(
+        False, description="Store photos with their EXIF, XMP and IPTC (GPS position, camera serial)."
+    )
 
     # Access control: off while neither API_KEYS nor JWT_SECRET_KEY is set
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
@@ -129,6 +132,13 @@ class Settings(BaseSettings):
     jwt_secret_key: SecretStr | None = Field(None, description="HS256 secret of accepted bearer tokens.")
     jwt_audience: str = Field("authenticated", description="Required `aud` of bearer tokens.")
     jwt_issuer: str | None = Field(None, description="Required `iss` of bearer tokens; unset = any.")
+    jwt_required_role: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["authenticated"],
+        description="Accepted `role` claims of bearer tokens, comma-separated; empty = any role.",
+    )
+    jwt_max_lifetime_s: int = Field(
+        24 * 3600, ge=0, description="Longest `exp - iat` of an accepted bearer token, seconds; 0 = any."
+    )
     jwt_collections_claim: str = Field(
         "collections",
         min_length=1,
@@ -215,7 +225,7 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "jwt_required_role", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

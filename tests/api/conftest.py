@@ -18,9 +18,13 @@ EMPTY_STORE = (
 
 
 @pytest.fixture(autouse=True)
-async def empty_store(database_url: str) -> AsyncIterator[None]:
-    """Each API test starts and ends with no stored faces, persons or webhooks, and only the `default`
-    collection."""
+async def empty_store(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Each API test that uses the database starts and ends with no stored faces, persons or webhooks, and
+    only the `default` collection (unit tests of the API's parts start no database)."""
+    if "database_url" not in request.fixturenames:
+        yield
+        return
+    database_url: str = request.getfixturevalue("database_url")
     connection = await asyncpg.connect(asyncpg_url(database_url))
     try:
         await connection.execute(EMPTY_STORE)

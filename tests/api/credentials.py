@@ -11,6 +11,8 @@ import jwt
 
 API_KEY = "fr_test_8c1d0f5e2b7a4c9e9d3f6a1b"
 OTHER_API_KEY = "fr_test_0000000000000000000000"
+SAME_LENGTH_API_KEY = API_KEY[:-1] + "c"  # one character off: a check on length alone lets it in
+DAY_S = 24 * 3600
 JWT_SECRET = "a-supabase-project-jwt-secret-of-40-chars"
 OTHER_JWT_SECRET = "the-jwt-secret-of-some-other-project"
 ALLOWED_ORIGIN = "https://app.example.com"
@@ -72,6 +74,9 @@ def refused_credentials() -> dict[str, dict[str, str]]:
     return {
         "none": {},
         "wrong key": {"X-API-Key": OTHER_API_KEY},
+        "wrong key of the right length": {"X-API-Key": SAME_LENGTH_API_KEY},
+        "the right key less its last character": {"X-API-Key": API_KEY[:-1]},
+        "the right key and more": {"X-API-Key": API_KEY + "x"},
         "empty key": {"X-API-Key": ""},
         "expired JWT": bearer(supabase_token(exp=now - 3600, iat=now - 7200)),
         "tampered JWT": bearer(tampered_token()),
@@ -82,6 +87,11 @@ def refused_credentials() -> dict[str, dict[str, str]]:
         "JWT for another audience": bearer(supabase_token(aud="other")),
         "anon key (no aud, role anon)": bearer(supabase_token(aud=None, role="anon", sub=None)),
         "JWT not valid yet": bearer(supabase_token(nbf=now + 3600)),
+        "anon JWT with the users' audience": bearer(supabase_token(role="anon")),
+        "service_role JWT": bearer(supabase_token(role="service_role")),
+        "JWT without a role": bearer(supabase_token(role=None)),
+        "JWT living a second over 24 h": bearer(supabase_token(iat=now, exp=now + DAY_S + 1)),
+        "JWT without iat": bearer(supabase_token(iat=None)),
         "JWT in the API key header": {"X-API-Key": supabase_token()},
         "API key as bearer": bearer(API_KEY),
         "basic auth": {"Authorization": "Basic " + base64.b64encode(b"user:" + API_KEY.encode()).decode()},
@@ -94,5 +104,6 @@ def accepted_credentials() -> dict[str, dict[str, str]]:
         "right key": {"X-API-Key": API_KEY},
         "valid JWT": bearer(supabase_token()),
         "JWT with a little clock skew": bearer(supabase_token(iat=now + 10, nbf=now + 10)),
+        "JWT living exactly 24 h": bearer(supabase_token(iat=now, exp=now + DAY_S)),
         "right key beside a bad token": {"X-API-Key": API_KEY, **bearer(unsigned_token())},
     }

@@ -119,14 +119,22 @@ async def test_every_api_route_refuses_invalid_credentials(
 
 
 @pytest.mark.parametrize("kind", list(accepted_credentials()))
-async def test_every_api_route_accepts_valid_credentials(
-    secured_client: httpx.AsyncClient, secured_settings: Settings, kind: str
+async def test_every_api_route_answers_valid_credentials_as_the_open_service_does(
+    secured_client: httpx.AsyncClient, client: httpx.AsyncClient, secured_settings: Settings, kind: str
 ) -> None:
+    """Same database, same requests: a valid credential must lead to the route itself, so the secured
+    service answers exactly what the open one does (not merely something other than 401)."""
     headers = accepted_credentials()[kind]
     for method, path in operations(secured_settings):
-        response = await secured_client.request(method, path, headers=headers)
-        assert response.status_code != 401, (method, path, response.text)
-        assert response.status_code < 500, (method, path, response.text)
+        secured = await secured_client.request(method, path, headers=headers)
+        open_ = await client.request(method, path)
+        assert secured.status_code < 500, (method, path, secured.text)
+        assert (secured.status_code, _code(secured)) == (open_.status_code, _code(open_)), (method, path)
+
+
+def _code(response: httpx.Response) -> str | None:
+    body = response.json() if response.headers.get("content-type") == "application/json" else None
+    return body["error"]["code"] if isinstance(body, dict) and "error" in body else None
 
 
 @pytest.mark.parametrize("headers", [{"X-API-Key": API_KEY}, {"Authorization": f"Bearer {supabase_token()}"}])

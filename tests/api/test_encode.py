@@ -53,14 +53,26 @@ async def test_default_face_is_the_largest_central_one(client: httpx.AsyncClient
 
 
 async def test_a_face_that_fills_the_photo_is_found(client: httpx.AsyncClient, photos: Photos) -> None:
-    """SCRFD misses faces that fill the frame (insightface issue 1518); the padded retry finds them."""
+    """SCRFD misses faces that fill the frame (insightface issue 1518); the coarse pass finds them: the
+    whole face (a box of most of the photo), embedded as the same face found small in a larger photo
+    (measured cosine 0.95)."""
     tight = photos.open(photos.tight_face)
+    embeddings = []
     for side in (112, 400, 1000):
         response = await client.post(
             "/api/face/encode",
             files=image_file(encoded(tight.resize((side, side), Image.Resampling.LANCZOS))),
         )
         assert response.status_code == 200, f"{side}px: {response.text}"
+        box = response.json()["face"]["box"]
+        assert min(box["width"], box["height"]) >= side / 2, f"{side}px: {box}"
+        assert -0.1 * side <= box["x"] < box["x"] + box["width"] <= 1.1 * side, f"{side}px: {box}"
+        embeddings.append(response.json()["embedding"])
+    canvas = Image.new("RGB", (448, 448), (128, 128, 128))
+    canvas.paste(tight, (168, 168))  # the same face, small in a larger photo: found by the main pass
+    reference = await client.post("/api/face/encode", files=image_file(encoded(canvas)))
+    similarities = [cosine(reference.json()["embedding"], embedding) for embedding in embeddings]
+    assert min(similarities) > 0.8, similarities  # the face itself, whatever its size
 
 
 async def test_exif_orientation_is_applied(client: httpx.AsyncClient, photos: Photos) -> None:

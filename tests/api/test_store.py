@@ -119,6 +119,10 @@ async def test_several_faces_are_refused_unless_asked(client: httpx.AsyncClient,
         "/api/face/register", files=image_file(group), data={"displayName": "crowd", "mostProminent": "true"}
     )
     assert taken.status_code == 201
+    encoded = await client.post("/api/face/encode", files=image_file(group), data={"allFaces": "true"})
+    faces = encoded.json()["faces"]
+    assert taken.json()["face"]["box"] == faces[0]["box"]  # the most prominent, not any face
+    assert [face["box"] for face in taken.json()["otherFaces"]] == [face["box"] for face in faces[1:]]
 
 
 async def test_the_original_photo_is_kept(client: httpx.AsyncClient, cast: list[Person]) -> None:

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from facerec.api.claims import ClaimRules
 from facerec.api.errors import refuse
 from facerec.errors import Forbidden, Unauthorized
 from facerec.settings import Settings, split_key_entry
@@ -41,7 +42,7 @@ TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
     jwt.ImmatureSignatureError: "the bearer token is not valid yet",
     jwt.InvalidAudienceError: "the bearer token's audience is not accepted",
     jwt.InvalidIssuerError: "the bearer token's issuer is not accepted",
-    jwt.MissingRequiredClaimError: "the bearer token lacks a required claim (exp, aud, or iss)",
+    jwt.MissingRequiredClaimError: "the bearer token lacks a required claim (exp, iat, role, aud, or iss)",
     jwt.InvalidAlgorithmError: "the bearer token's algorithm is not accepted (HS256 only)",
     jwt.InvalidSignatureError: "the bearer token's signature does not match",
     jwt.DecodeError: "the bearer token is malformed",
@@ -79,6 +80,7 @@ class AccessPolicy:
         jwt_secret: SecretStr | None,
         audience: str,
         issuer: str | None,
+        claim_rules: ClaimRules,
         collections_claim: str = "collections",
     ) -> None:
         self._keys = [_key_grant(entry.get_secret_value()) for entry in api_keys]
@@ -86,6 +88,7 @@ class AccessPolicy:
         self._audience = audience
         self._issuer = issuer
         self._collections_claim = collections_claim
+        self._claim_rules = claim_rules
         self.schemes = (("ApiKey",) if api_keys else ()) + (("Bearer",) if jwt_secret else ())
 
     @classmethod
@@ -96,6 +99,7 @@ class AccessPolicy:
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             collections_claim=settings.jwt_collections_claim,
+            claim_rules=ClaimRules(frozenset(settings.jwt_required_role), settings.jwt_max_lifetime_s),
         )
 
     def check(self, headers: Headers) -> Grant:
@@ -137,13 +141,16 @@ class AccessPolicy:
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=JWT_LEEWAY_S,
-                options={"require": ["exp"]},
+                options={"require": self._claim_rules.required},
             )
         except jwt.InvalidTokenError as error:
             return next(
                 (words for kind, words in TOKEN_REFUSALS.items() if isinstance(error, kind)),
                 "the bearer token is not valid",
             )
+        refusal = self._claim_rules.refusal(claims)
+        if refusal is not None:
+            return refusal
         grant = self._claimed_grant(claims)
         if isinstance(grant, str):
             return grant

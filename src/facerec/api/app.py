@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TypedDict
 
-from fastapi import FastAPI, params
+from fastapi import Depends, FastAPI, params
 
 from facerec import __version__
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
@@ -22,6 +22,7 @@ from facerec.api.requests import RequestContext
 from facerec.api.routes import collections, faces, health, persons, stream, verify, webhooks
 from facerec.api.routes import metrics as metrics_route
 from facerec.api.streaming import StreamSlots
+from facerec.api.text import refuse_unstorable_text
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # add_documentation serves them without a CDN
         redoc_url=None,
         openapi_url=OPENAPI_URL if settings.public_docs else None,
+        dependencies=[Depends(refuse_unstorable_text)],
     )
     if settings.public_docs:
         add_documentation(app)
@@ -136,6 +138,7 @@ def _lifespan(
                 database=database,
                 max_image_pixels=settings.max_image_pixels,
                 store_images=settings.store_images,
+                keep_photo_metadata=settings.keep_photo_metadata,
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocketClose
 
 from facerec import errors
 from facerec.api.schemas import ErrorBody
+from facerec.api.text import INVALID_TEXT_MESSAGE
 
 STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidImage: 400,
@@ -29,6 +30,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidCursor: 422,
     errors.InvalidMessage: 422,
     errors.StreamIdle: 408,
+    errors.InvalidText: 422,
     errors.Unauthorized: 401,
     errors.RequestTimeout: 408,
     errors.TooManyHeaders: 431,
@@ -132,7 +134,10 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    details = [_detail(detail) for detail in validation_details(error.errors())]
+    problems = error.errors()
+    details = [_detail(detail) for detail in validation_details(problems)]
+    if problems and all(item["type"] == errors.InvalidText.code for item in problems):
+        return error_response(422, errors.InvalidText.code, INVALID_TEXT_MESSAGE, details)
     return error_response(422, "validation_error", "the request is not valid", details)
 
 

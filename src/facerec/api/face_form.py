@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import Depends, Form
 
 from facerec.api.deps import SettingsDep
-from facerec.api.params import MetadataForm, StoredText
+from facerec.api.params import ImageUrl, MetadataForm
 from facerec.api.schemas import FaceOut, FaceRecordOut, PersonMatchOut, RegisterResponse
 from facerec.domain import Metadata
 from facerec.service import NewPerson, Registered, Registration
@@ -35,7 +35,9 @@ def _face_form(
     metadata: Annotated[
         MetadataForm, Form(description="The face's: a JSON object, 16 KiB, 32 levels deep.")
     ] = None,
-    image_url: Annotated[StoredText | None, Form(alias="imageUrl", max_length=2048)] = None,
+    image_url: Annotated[
+        ImageUrl | None, Form(alias="imageUrl", description="An http(s) URL or a relative path.")
+    ] = None,
     most_prominent: Annotated[
         bool,
         Form(

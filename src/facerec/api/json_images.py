@@ -20,7 +20,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facerec.api.errors import domain_error_response, error_response
-from facerec.errors import PayloadTooLarge
+from facerec.api.text import INVALID_TEXT_MESSAGE, unstorable_strings
+from facerec.errors import InvalidText, PayloadTooLarge
 from facerec.logs import escape
 
 DATA_URL = re.compile(r"data:[\w.+-]*/?[\w.+-]*(?:;[\w=.+-]+)*;base64,", re.ASCII)
@@ -93,6 +94,12 @@ class JsonImages:
             return
         try:
             fields = _fields(await _body(receive))
+            unstorable = unstorable_strings(fields, "body")  # the form would carry them as mojibake
+            if unstorable:
+                await domain_error_response(InvalidText(INVALID_TEXT_MESSAGE, unstorable))(
+                    scope, receive, send
+                )
+                return
             form, boundary = self._form(fields, target.photo_fields)
         except Refusal as refusal:
             details = [{"field": f"body.{refusal.field}", "message": refusal.message}]

@@ -13,11 +13,11 @@ from facerec.api.params import (
     DisplayName,
     PageCursorQuery,
     PageLimit,
-    StoredText,
     ThresholdForm,
     decode_cursor,
     encode_cursor,
 )
+from facerec.api.photos import photo_response
 from facerec.api.schemas import (
     DetectedFaceOut,
     EncodedFaceOut,
@@ -151,8 +151,7 @@ async def list_faces(
     limit: PageLimit = 20,
     cursor: PageCursorQuery = None,
     display_name: Annotated[
-        StoredText | None,
-        Query(alias="displayName", max_length=200, description="Whole name, ignoring case."),
+        DisplayName | None, Query(alias="displayName", description="Whole name, ignoring case.")
     ] = None,
 ) -> FacePageOut:
     """Stored faces of the collection, oldest first, a page at a time."""
@@ -178,8 +177,7 @@ async def get_face(
     responses={**IN_COLLECTION, 200: {"content": {"image/*": {}}, "description": "The original photo."}},
 )
 async def get_face_image(gallery: GalleryDep, collection: CollectionDep, face_id: UUID) -> Response:
-    image = await gallery.image(collection, face_id)
-    return Response(image.data, media_type=image.content_type, headers={"Cache-Control": "private"})
+    return photo_response(face_id, await gallery.image(collection, face_id))
 
 
 @router.patch("/face/{face_id}", responses={**IN_COLLECTION, **BODY})

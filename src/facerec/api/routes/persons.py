@@ -9,9 +9,9 @@ from facerec.api.deps import CollectionDep, GalleryDep, ImageDep, ServiceDep
 from facerec.api.face_form import FaceFormDep, registered
 from facerec.api.gallery_schemas import PersonCreate, PersonOut, PersonPageOut, PersonUpdate
 from facerec.api.params import (
+    DisplayName,
     PageCursorQuery,
     PageLimit,
-    StoredText,
     ThresholdForm,
     decode_cursor,
     encode_cursor,
@@ -41,8 +41,7 @@ async def list_persons(
     limit: PageLimit = 20,
     cursor: PageCursorQuery = None,
     display_name: Annotated[
-        StoredText | None,
-        Query(alias="displayName", max_length=200, description="Start of the name, ignoring case."),
+        DisplayName | None, Query(alias="displayName", description="Start of the name, ignoring case.")
     ] = None,
 ) -> PersonPageOut:
     """Persons of the collection, oldest first, a page at a time."""
