@@ -3,7 +3,7 @@
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
@@ -24,19 +24,33 @@ class BlockingRunner:
 
     def __init__(self, workers: int, *, max_waiting: int, name: str = "facerec-inference") -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._workers = workers
         self._capacity = workers + max_waiting
         self._accepted = 0
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        if self._accepted >= self._capacity:
-            raise Overloaded(f"{self._accepted} images are being processed; try again shortly")
-        self._accepted += 1
+        (result,) = await self.run_together([functools.partial(func, *args, **kwargs)])
+        return result
+
+    async def run_together(self, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        """Run every job, in parallel where workers are free: all are accepted at once, or none is
+        (`Overloaded`), so that a batch never stops half-way for want of room."""
+        if self._accepted + len(jobs) > self._capacity:
+            raise Overloaded(f"{self._accepted} jobs are being processed; try again shortly")
+        self._accepted += len(jobs)
         try:
             loop = asyncio.get_running_loop()
-            job = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
-            return await loop.run_in_executor(self._pool, job)
+            futures = [
+                loop.run_in_executor(self._pool, functools.partial(contextvars.copy_context().run, job))
+                for job in jobs
+            ]
+            return list(await asyncio.gather(*futures))
         finally:
-            self._accepted -= 1
+            self._accepted -= len(jobs)
+
+    @property
+    def workers(self) -> int:
+        return self._workers
 
     def __enter__(self) -> Self:
         return self

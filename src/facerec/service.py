@@ -2,13 +2,14 @@
 in one unit of work. Routes reach the stores only through here and `facerec.gallery`."""
 
 import asyncio
+import functools
 import uuid
 from dataclasses import dataclass
 
 from facerec.db.database import Database
 from facerec.db.stores import Stores, transaction
 from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, StoredImage
-from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
+from facerec.errors import ErrorDetail, FacerecError, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import decode_image
 from facerec.matching import (
@@ -20,7 +21,7 @@ from facerec.matching import (
     decide_search,
     rank_persons,
 )
-from facerec.models.engine import FaceEngine
+from facerec.models.engine import Cropped, FaceEngine
 from facerec.models.faces import EncodedFace, Encoding, FloatArray
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
@@ -74,6 +75,16 @@ class Registration:
     image_url: str | None
     take_most_prominent: bool
     check_quality: bool
+    external_id: str | None = None  # the client's own id for the face, unique in the collection
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A photo sent to be registered, decoded and encoded."""
+
+    data: bytes
+    media_type: str
+    encoding: Encoding
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,20 @@ class FaceService:
 
     async def register(self, collection: str, data: bytes, registration: Registration) -> Registered:
         encoding, media_type = await self._runner.run(self._encode, data, True)
-        subject, others = self._subject(encoding, take_most_prominent=registration.take_most_prominent)
+        return await self.store(collection, Upload(data, media_type, encoding), registration)
+
+    async def encode_uploads(self, photos: list[bytes]) -> list[Upload | FacerecError]:
+        """Decode and encode the photos on every worker, their faces embedded in batches: all of them are
+        accepted into the inference queue at once or none is (`Overloaded`). A photo that cannot be used
+        is answered by its error, in its place."""
+        chunks = [photos[start :: self._runner.workers] for start in range(self._runner.workers)]
+        jobs = [functools.partial(self._encode_many, chunk) for chunk in chunks if chunk]
+        encoded = [iter(chunk) for chunk in await self._runner.run_together(jobs)]
+        return [next(encoded[index % len(jobs)]) for index in range(len(photos))]
+
+    async def store(self, collection: str, upload: Upload, registration: Registration) -> Registered:
+        """Store the face a registration is about, once its photo has been encoded."""
+        subject, others = self._subject(upload.encoding, take_most_prominent=registration.take_most_prominent)
         if registration.check_quality:
             self._check_quality(subject)
         face_id = uuid.uuid4()
@@ -137,7 +161,8 @@ class FaceService:
                     box=subject.face.box,
                     landmarks=subject.face.landmarks,
                     metadata=registration.metadata,
-                    image=StoredImage(media_type, data) if keep_image else None,
+                    image=StoredImage(upload.media_type, upload.data) if keep_image else None,
+                    external_id=registration.external_id,
                 ),
             )
         return Registered(record, others, duplicate)
@@ -284,3 +309,20 @@ class FaceService:
     def _encode(self, data: bytes, all_faces: bool) -> tuple[Encoding, str]:
         image = decode_image(data, max_pixels=self._max_image_pixels)
         return self.engine.encode(image.pixels, all_faces=all_faces), image.media_type
+
+    def _encode_many(self, photos: list[bytes]) -> list[Upload | FacerecError]:
+        """Decode and crop one photo at a time (one full-size image in memory per worker), then embed the
+        crops of all of them in one batch."""
+        cropped: list[tuple[str, Cropped] | FacerecError] = []
+        for data in photos:
+            try:
+                image = decode_image(data, max_pixels=self._max_image_pixels)
+                cropped.append((image.media_type, self.engine.crop(image.pixels, all_faces=True)))
+            except FacerecError as error:
+                cropped.append(error)
+        ready = [item for item in cropped if not isinstance(item, FacerecError)]
+        encodings = iter(self.engine.embed([crop for _, crop in ready]))
+        return [
+            item if isinstance(item, FacerecError) else Upload(data, item[0], next(encodings))
+            for data, item in zip(photos, cropped, strict=True)
+        ]

@@ -13,7 +13,7 @@ from facerec.api.cors import allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
-from facerec.api.routes import collections, faces, health, persons, verify
+from facerec.api.routes import batch, collections, faces, health, persons, verify
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     security = _add_middleware(app, settings)
     app.include_router(health.router)
-    for resource in (faces, persons, collections, verify):
+    for resource in (faces, batch, persons, collections, verify):
         app.include_router(resource.router, dependencies=security)
     return app
 
@@ -56,7 +56,11 @@ def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
     """Middleware added last runs first: the request id is set before anything logs, CORS answers
     preflights before access is checked, and access is checked before the body is counted or read.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_upload_bytes,
+        larger={batch.PATH: batch.max_body_bytes(settings)},
+    )
     security = []
     if settings.access_control:
         policy = AccessPolicy.of(settings)

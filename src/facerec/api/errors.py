@@ -33,6 +33,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.CollectionExists: 409,
     errors.Forbidden: 403,
     errors.NoStoredFaces: 409,
+    errors.ExternalIdTaken: 409,
     errors.ModelMismatch: 409,
     errors.DatabaseUnavailable: 503,
     errors.Overloaded: 503,
@@ -55,13 +56,18 @@ def error_response(
     return JSONResponse(body, status_code=status)
 
 
-def domain_error_response(error: errors.FacerecError) -> JSONResponse:
-    status = next(
-        (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
-        400,
-    )
+def status_of(error: errors.FacerecError) -> int:
+    return next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
+
+
+def error_content(error: errors.FacerecError) -> dict[str, Any]:
+    """The inside of the error body: `{"code", "message", "details"}`."""
     details = None if error.details is None else [_detail(item) for item in error.details]
-    response = error_response(status, error.code, error.message, details)
+    return {"code": error.code, "message": error.message, "details": details}
+
+
+def domain_error_response(error: errors.FacerecError) -> JSONResponse:
+    response = JSONResponse({"error": error_content(error)}, status_code=status_of(error))
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     if isinstance(error, errors.Unauthorized):

@@ -15,17 +15,20 @@ class BodySizeLimit:
     """Pure ASGI middleware. A declared Content-Length over the limit is refused at once; an undeclared
     (chunked) body is counted as it arrives and cut off when it passes the limit."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+        """`larger`: paths that take a larger body (several photos), and their limits."""
         self.app = app
         self.max_bytes = max_bytes + FORM_OVERHEAD_BYTES
+        self.larger = {path: limit + FORM_OVERHEAD_BYTES for path, limit in (larger or {}).items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = PayloadTooLarge(f"the request body is over the {self.max_bytes} byte limit")
+        max_bytes = self.larger.get(scope["path"], self.max_bytes)
+        too_large = PayloadTooLarge(f"the request body is over the {max_bytes} byte limit")
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await domain_error_response(too_large)(scope, receive, send)
             return
         received = 0
@@ -36,7 +39,7 @@ class BodySizeLimit:
             nonlocal received, exceeded
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
                 exceeded = True
                 raise too_large
             return message

@@ -3,6 +3,7 @@
 insightface's own model classes run on sessions we create, so providers and thread counts are ours.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,16 @@ MAX_ASPECT_RATIO = 16
 
 
 @dataclass(frozen=True)
+class Cropped:
+    """The chosen faces of one photo, aligned to 112x112, and how many faces were found and usable."""
+
+    faces: list[DetectedFace]
+    crops: list[ImageArray]
+    detected: int
+    recognisable: int
+
+
+@dataclass(frozen=True)
 class EngineOptions:
     det_size: int = 640
     det_threshold: float = 0.5
@@ -75,7 +86,9 @@ class FaceEngine:
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
         centre = np.full((5, 2), ALIGNED_FACE_SIDE / 2, dtype=np.float32)
-        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)])
+        face = DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)
+        crop = blank[:ALIGNED_FACE_SIDE, :ALIGNED_FACE_SIDE]
+        self.embed([Cropped([face], [crop], detected=1, recognisable=1)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -89,6 +102,12 @@ class FaceEngine:
 
     def encode(self, image: ImageArray, *, all_faces: bool) -> Encoding:
         """Embed the most prominent face, or every face large enough to recognise."""
+        (encoding,) = self.embed([self.crop(image, all_faces=all_faces)])
+        return encoding
+
+    def crop(self, image: ImageArray, *, all_faces: bool) -> Cropped:
+        """Detect the faces and align the chosen ones (the most prominent, or every one large enough to
+        recognise), ready for `embed`. The image itself is no longer needed after this."""
         detected = self.detect(image)
         if not detected:
             raise NoFaceFound("no face was found in the image")
@@ -99,11 +118,29 @@ class FaceEngine:
                 f"at least {self.options.min_face_size} px is needed"
             )
         chosen = usable if all_faces else usable[:1]
-        return Encoding(
-            faces=self._embed(image, chosen),
-            detected=len(detected),
-            recognisable=len(usable),
-        )
+        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in chosen]
+        return Cropped(chosen, crops, detected=len(detected), recognisable=len(usable))
+
+    def embed(self, photos: Sequence[Cropped]) -> list[Encoding]:
+        """Embed the crops of every photo in one recognizer batch and measure each face's quality on its
+        crop; one encoding per photo, in order."""
+        if not photos:
+            return []
+        crops = [crop for photo in photos for crop in photo.crops]
+        raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
+        norms = np.linalg.norm(raw, axis=1, keepdims=True)
+        vectors = iter(raw / np.maximum(norms, np.finfo(np.float32).tiny))
+        return [
+            Encoding(
+                faces=[
+                    EncodedFace(face, next(vectors), _quality(face, crop))
+                    for face, crop in zip(photo.faces, photo.crops, strict=True)
+                ],
+                detected=photo.detected,
+                recognisable=photo.recognisable,
+            )
+            for photo in photos
+        ]
 
     def _detect(self, image: ImageArray, size: int) -> list[DetectedFace]:
         boxes, landmarks = self._detector.detect(_widen_strip(image), input_size=[(size, size)])
@@ -120,17 +157,6 @@ class FaceEngine:
                 )
             )
         return faces
-
-    def _embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
-        """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
-        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in faces]
-        raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
-        norms = np.linalg.norm(raw, axis=1, keepdims=True)
-        vectors = raw / np.maximum(norms, np.finfo(np.float32).tiny)
-        return [
-            EncodedFace(face, vector, _quality(face, crop))
-            for face, vector, crop in zip(faces, vectors, crops, strict=True)
-        ]
 
 
 def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:
