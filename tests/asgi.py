@@ -1,25 +1,5 @@
-"""Running the real application in-process, the way an ASGI server runs it."""
+"""The tests run the real application in-process, as the CLI does."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from facerec.api.local import running_client
 
-import httpx
-from starlette.types import Receive, Scope, Send
-
-from facerec.api.app import create_app
-from facerec.settings import Settings
-
-
-@asynccontextmanager
-async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """Start the service's lifespan (models, database, pool), yield a client to it, then shut it down."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application) as state:
-
-        async def served(scope: Scope, receive: Receive, send: Send) -> None:
-            scope["state"] = dict(state or {})  # what a server does with the lifespan state, per request
-            await application(scope, receive, send)
-
-        transport = httpx.ASGITransport(app=served)
-        async with httpx.AsyncClient(transport=transport, base_url="http://facerec.test") as client:
-            yield client
+__all__ = ["running_client"]
