@@ -22,16 +22,22 @@ class Service:
     base_url: str
 
 
+FACEREC_SERVE = ("-m", "facerec", "serve")
+
+
 @contextmanager
-def running_service(data_dir: Path, **settings: str) -> Iterator[Service]:
-    """`facerec serve` with DATA_DIR=data_dir and `settings` as environment variables (DATABASE_URL only
-    when given), yielded once /readyz answers 200, stopped on exit. Its log goes to data_dir."""
+def running_service(
+    data_dir: Path, *, command: tuple[str, ...] = FACEREC_SERVE, **settings: str
+) -> Iterator[Service]:
+    """`facerec serve` (or another `python` command taking --port) with DATA_DIR=data_dir and `settings`
+    as environment variables (DATABASE_URL only when given), yielded once /readyz answers 200, stopped on
+    exit. Its log goes to data_dir."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env |= {"DATA_DIR": str(data_dir), **settings}
     with (data_dir / "service.log").open("wb") as log:
         process = psutil.Popen(
-            [sys.executable, "-m", "facerec", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+            [sys.executable, *command, "--port", str(port)], env=env, stdout=log, stderr=log
         )
         try:
             service = Service(process, f"http://127.0.0.1:{port}")

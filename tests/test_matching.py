@@ -2,8 +2,12 @@
 
 import uuid
 
-from facerec.domain import Match
+import numpy as np
+import pytest
+
+from facerec.domain import FaceVector, Match
 from facerec.matching import Verdict, decide_pair, decide_search, rank_persons
+from facerec.models.faces import FloatArray
 
 PERSONS: dict[str, uuid.UUID] = {}
 
@@ -74,13 +78,25 @@ def test_a_match_at_exactly_the_threshold_counts() -> None:
     assert decision.verdict is Verdict.MATCH
 
 
-def test_persons_are_ranked_by_their_best_face() -> None:
-    faces = [match("ada", 0.8), match("bob", 0.7), match("ada", 0.3), match("bob", 0.65)]
+def test_persons_are_ranked_by_their_centroid_and_name_their_nearest_face() -> None:
+    probe = unit([1.0, 0.0, 0.0])
+    ada = [face("ada", [1.0, 0.2, 0.0]), face("ada", [1.0, -0.2, 0.0])]  # centroid exactly the probe
+    bob = [face("bob", [1.0, 0.05, 0.0]), face("bob", [0.0, 1.0, 0.0])]  # one close face, one far
 
-    persons = rank_persons(faces)
+    persons = rank_persons(probe, [*bob, *ada])
 
-    assert [(person.person_id, person.score, person.face_count) for person in persons] == [
-        (PERSONS["ada"], 0.8, 2),
-        (PERSONS["bob"], 0.7, 2),
-    ]
-    assert persons[0].face_id == faces[0].id
+    assert [person.person_id for person in persons] == [PERSONS["ada"], PERSONS["bob"]]
+    assert persons[0].score == pytest.approx(1.0)
+    assert persons[1].score < float(probe @ bob[0].embedding)  # not the best face: the centroid
+    assert persons[1].face_id == bob[0].id
+    assert [person.face_count for person in persons] == [2, 2]
+
+
+def unit(values: list[float]) -> FloatArray:
+    vector = np.asarray(values, dtype=np.float32)
+    return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
+
+
+def face(person: str, values: list[float]) -> FaceVector:
+    person_id = PERSONS.setdefault(person, uuid.uuid4())
+    return FaceVector(id=uuid.uuid4(), person_id=person_id, display_name=person, embedding=unit(values))

@@ -68,6 +68,16 @@ class Match:
 
 
 @dataclass(frozen=True)
+class FaceVector:
+    """A stored face's embedding, with its person: what a person's score is made from."""
+
+    id: UUID
+    person_id: UUID
+    display_name: str
+    embedding: FloatArray
+
+
+@dataclass(frozen=True)
 class PersonMatch:
     """A person near a query face: their score comes from all their faces (`facerec.person_score`)."""
 

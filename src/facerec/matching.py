@@ -3,13 +3,15 @@
 Identity is the person: one person's several faces never compete with each other.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from facerec.domain import Match, PersonMatch
+from facerec.domain import FaceVector, PersonMatch
+from facerec.models.faces import FloatArray
+from facerec.person_score import person_score
 
 # Nearest faces read per search, at least: enough to see the best face of another person than the top-1
 # when one person has several stored faces.
@@ -58,28 +60,23 @@ def decide_pair(similarity: float, *, threshold: float) -> Verdict:
     return Verdict.MATCH if similarity >= threshold else Verdict.UNKNOWN
 
 
-def best_face(scores: Sequence[float]) -> float:
-    """A person's score: their face nearest to the query (docs/ACCURACY.md, "Scoring a person")."""
-    return max(scores)
-
-
-PersonScore = Callable[[Sequence[float]], float]
-
-
-def rank_persons(faces: Sequence[Match], *, aggregate: PersonScore = best_face) -> list[PersonMatch]:
-    """Group scored faces by person, best person first. `faces` are best first, so each person's first
-    face is their nearest."""
-    by_person: dict[UUID, list[Match]] = {}
+def rank_persons(probe: FloatArray, faces: Sequence[FaceVector]) -> list[PersonMatch]:
+    """Score each person on all their faces (`person_score`: the similarity to their centroid), best person
+    first; each names their face nearest to the probe."""
+    by_person: dict[UUID, list[FaceVector]] = {}
     for face in faces:
         by_person.setdefault(face.person_id, []).append(face)
-    persons = [
-        PersonMatch(
-            person_id=person_id,
-            display_name=own[0].display_name,
-            score=aggregate([face.score for face in own]),
-            face_id=own[0].id,
-            face_count=len(own),
+    persons = []
+    for person_id, own in by_person.items():
+        vectors = [face.embedding for face in own]
+        nearest = max(own, key=lambda face: float(probe @ face.embedding))
+        persons.append(
+            PersonMatch(
+                person_id=person_id,
+                display_name=nearest.display_name,
+                score=person_score(probe, vectors),
+                face_id=nearest.id,
+                face_count=len(own),
+            )
         )
-        for person_id, own in by_person.items()
-    ]
     return sorted(persons, key=lambda person: person.score, reverse=True)

@@ -22,7 +22,7 @@ from facerec.matching import (
     rank_persons,
 )
 from facerec.models.engine import Cropped, FaceEngine
-from facerec.models.faces import EncodedFace, Encoding, FloatArray
+from facerec.models.faces import EncodedFace, Encoding, FloatArray, dominant_face
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
 from facerec.models.thresholds import OperatingPoints, Threshold, ThresholdName
@@ -224,15 +224,13 @@ class FaceService:
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             person = await tx.persons.get(collection_id, person_id)
-            faces = await tx.faces.scores_of_persons(
-                collection_id, [person_id], probe.embedding, model=self.model
-            )
+            faces = await tx.faces.vectors_of_persons(collection_id, [person_id], model=self.model)
         if not faces:
             raise NoStoredFaces(
                 f"person {person_id} has no face embedded by model pack {self.model} "
                 f"({person.face_count} faces in all); add a face to them first"
             )
-        return self._pair(probe, rank_persons(faces)[0].score, threshold, None)
+        return self._pair(probe, rank_persons(probe.embedding, faces)[0].score, threshold, None)
 
     async def _person_for(
         self, tx: Stores, collection_id: uuid.UUID, person: NewPerson | uuid.UUID
@@ -263,8 +261,8 @@ class FaceService:
             collection_id, embedding, model=self.model, limit=max(CANDIDATES, 4 * limit)
         )
         person_ids = list(dict.fromkeys(face.person_id for face in nearest))[:limit]
-        faces = await tx.faces.scores_of_persons(collection_id, person_ids, embedding, model=self.model)
-        return rank_persons(faces)
+        faces = await tx.faces.vectors_of_persons(collection_id, person_ids, model=self.model)
+        return rank_persons(embedding, faces)
 
     def _decide(self, candidates: list[S], top_k: int, cutoff: Threshold) -> SearchDecision[S]:
         return decide_search(
@@ -274,12 +272,13 @@ class FaceService:
     def _subject(
         self, encoding: Encoding, *, take_most_prominent: bool
     ) -> tuple[EncodedFace, list[EncodedFace]]:
-        """The face a registration is about, and the faces left aside."""
+        """The face a registration is about (the most prominent, when it clearly dominates the others or
+        when asked to take it anyway), and the faces left aside."""
         subject, *others = encoding.faces
-        if others and not take_most_prominent:
+        if others and not take_most_prominent and dominant_face(encoding.faces) is None:
             raise MultipleFaces(
-                f"the photo shows {encoding.recognisable} faces; send a photo of one person, or set "
-                "mostProminent=true to register the most prominent face"
+                f"the photo shows {encoding.recognisable} faces of similar prominence; send a photo of one "
+                "person, or set mostProminent=true to register the most prominent face"
             )
         return subject, others
 

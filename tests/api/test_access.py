@@ -20,6 +20,7 @@ from tests.api.credentials import (
     supabase_token,
 )
 from tests.api.helpers import assert_error, image_file
+from tests.asgi import BASE_URL
 from tests.photos import Photos
 
 OPEN_PATHS = {"/healthz", "/readyz"}
@@ -134,7 +135,7 @@ async def test_access_control_is_off_by_default(client: httpx.AsyncClient) -> No
 async def test_closed_docs_are_not_served(secured_settings: Settings) -> None:
     app = create_app(secured_settings.model_copy(update={"public_docs": False}))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://facerec.test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         for path in ("/docs", "/redoc", "/openapi.json"):
             assert_error(await http.get(path), 404, "not_found")
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jwt
@@ -46,9 +46,11 @@ TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
 
 @dataclass(frozen=True)
 class Grant:
-    """The collections a credential reaches: `None` for all of them."""
+    """The collections a credential reaches: `None` for all of them. `holder` names the credential (a
+    key's digest, a token's subject; never the secret) for the rate limits; grants compare by reach."""
 
     collections: frozenset[str] | None = None
+    holder: str | None = field(default=None, compare=False)
 
     def reaches(self, collection: str) -> bool:
         return self.collections is None or collection in self.collections
@@ -138,7 +140,10 @@ class AccessPolicy:
                 (words for kind, words in TOKEN_REFUSALS.items() if isinstance(error, kind)),
                 "the bearer token is not valid",
             )
-        return self._claimed_grant(claims)
+        grant = self._claimed_grant(claims)
+        if isinstance(grant, str):
+            return grant
+        return replace(grant, holder=_token_holder(claims, token.strip()))
 
     def _claimed_grant(self, claims: dict[str, Any]) -> Grant | str:
         if self._collections_claim not in claims:
@@ -152,13 +157,21 @@ class AccessPolicy:
         return Unauthorized(message, schemes=self.schemes)
 
 
+def _token_holder(claims: dict[str, Any], token: str) -> str:
+    """Who a token speaks for: its `sub`, so that a refreshed token has the same holder."""
+    subject = claims.get("sub")
+    return f"sub:{subject}" if isinstance(subject, str) else "token:" + _digest(token.encode()).hex()[:32]
+
+
 def _digest(value: bytes) -> bytes:
     return hashlib.sha256(value).digest()
 
 
 def _key_grant(entry: str) -> tuple[bytes, Grant]:
     key, collections = split_key_entry(entry)
-    return _digest(key.encode()), Grant(None if collections is None else frozenset(collections))
+    digest = _digest(key.encode())
+    reach = None if collections is None else frozenset(collections)
+    return digest, Grant(reach, holder="key:" + digest.hex()[:32])
 
 
 def grant_of(scope: Scope) -> Grant:
@@ -181,12 +194,14 @@ class AccessControl:
     so an anonymous client cannot make the server parse an upload, and it covers every path under /api,
     routes added later included."""
 
-    def __init__(self, app: ASGIApp, *, policy: AccessPolicy) -> None:
+    def __init__(self, app: ASGIApp, *, policy: AccessPolicy, also_protected: tuple[str, ...] = ()) -> None:
         self.app = app
         self.policy = policy
+        self.also_protected = also_protected  # exact paths outside /api (/metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _protected(_route_path(scope)):
+        path = _route_path(scope) if scope["type"] == "http" else ""
+        if scope["type"] == "http" and (_protected(path) or path in self.also_protected):
             try:
                 grant = self.policy.check(Headers(scope=scope))
             except Unauthorized as refusal:

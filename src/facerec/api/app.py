@@ -1,6 +1,7 @@
 """The application factory. The lifespan owns every resource and releases them in reverse order."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -8,17 +9,24 @@ from typing import TypedDict
 
 from fastapi import FastAPI, params
 
+from facerec import __version__
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
+from facerec.api.docs import OPENAPI_URL, add_documentation
 from facerec.api.errors import install_error_handlers
-from facerec.api.limits import BodySizeLimit
+from facerec.api.json_images import JsonImages, add_json_bodies
+from facerec.api.limits import RequestLimits
+from facerec.api.origins import SiteGuard, SitePolicy
+from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
 from facerec.api.routes import batch, collections, faces, health, persons, verify
+from facerec.api.routes import metrics as metrics_route
 from facerec.db.database import Database, PoolOptions
-from facerec.db.embedded import embedded_postgres_server
+from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
+from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
 from facerec.service import FaceService
 from facerec.settings import Settings
@@ -31,57 +39,80 @@ class State(TypedDict):
     service: FaceService
     gallery: Gallery
     database: Database
+    metrics: Metrics
+    embedded_postgres: EmbeddedPostgres | None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = Metrics()
     app = FastAPI(
         title="facerec",
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
-        version="0.1.0",
-        lifespan=_lifespan(settings),
-        docs_url="/docs" if settings.public_docs else None,
-        redoc_url="/redoc" if settings.public_docs else None,
-        openapi_url="/openapi.json" if settings.public_docs else None,
+        version=__version__,
+        lifespan=_lifespan(settings, metrics),
+        docs_url=None,  # add_documentation serves them without a CDN
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.public_docs else None,
     )
+    if settings.public_docs:
+        add_documentation(app)
     install_error_handlers(app)
-    security = _add_middleware(app, settings)
+    security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
+    app.include_router(metrics_route.router)
     for resource in (faces, batch, persons, collections, verify):
         app.include_router(resource.router, dependencies=security)
+    if settings.public_docs:
+        add_json_bodies(app)
     return app
 
 
-def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
-    """Middleware added last runs first: the request id is set before anything logs, CORS answers
-    preflights before access is checked, and access is checked before the body is counted or read.
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[params.Depends]:
+    """Middleware added last runs first: the request id is set before anything logs, the Host and Origin
+    are checked before anything else, CORS answers preflights before access is checked, access is checked
+    before the rate limit (which counts per credential), and all of these before the body is read; a JSON
+    body with photos becomes a form last.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
+    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes)
     app.add_middleware(
-        BodySizeLimit,
+        RequestLimits,
         max_bytes=settings.max_upload_bytes,
+        max_headers=settings.max_headers,
+        body_timeout_s=settings.body_timeout_s,
         larger={batch.PATH: batch.max_body_bytes(settings)},
     )
+    if settings.rate_limit_per_minute:
+        buckets = TokenBuckets(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets, per_address=not settings.access_control)
     security = []
     if settings.access_control:
         policy = AccessPolicy.of(settings)
-        app.add_middleware(AccessControl, policy=policy)
+        also_protected = () if settings.metrics_public else (metrics_route.METRICS_PATH,)
+        app.add_middleware(AccessControl, policy=policy, also_protected=also_protected)
         security = openapi_security(policy)
     if settings.cors_origins:
         allow_origins(app, settings.cors_origins)
-    app.add_middleware(RequestContext)
+    app.add_middleware(SiteGuard, policy=SitePolicy.of(settings))
+    app.add_middleware(RequestContext, metrics=metrics)
     return security
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
+def _lifespan(
+    settings: Settings, metrics: Metrics
+) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         async with AsyncExitStack() as stack:
             runner = stack.enter_context(
-                BlockingRunner(settings.inference_workers, max_waiting=settings.max_waiting_jobs)
+                BlockingRunner(
+                    settings.inference_workers, max_waiting=settings.max_waiting_jobs, observer=metrics
+                )
             )
-            loading = asyncio.ensure_future(runner.run(load_engine, settings))
+            loading = asyncio.ensure_future(runner.run(load_engine, settings, metrics.stage))
+            url, embedded = await _database_url(settings, stack)
             database = Database(
-                await _database_url(settings, stack),
+                url,
                 PoolOptions(
                     min_size=settings.db_pool_min_size,
                     max_size=settings.db_pool_max_size,
@@ -101,15 +132,32 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
-            yield State(settings=settings, service=service, gallery=Gallery(database), database=database)
+            yield State(
+                settings=settings,
+                service=service,
+                gallery=Gallery(database),
+                database=database,
+                metrics=metrics,
+                embedded_postgres=embedded,
+            )
 
     return lifespan
 
 
-async def _database_url(settings: Settings, stack: AsyncExitStack) -> str:
+async def _database_url(settings: Settings, stack: AsyncExitStack) -> tuple[str, EmbeddedPostgres | None]:
+    """The configured server, or the embedded one: started, supervised, and stopped at shutdown after
+    its supervisor (so that nothing restarts it once the service is going away)."""
     if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
-    server = embedded_postgres_server(settings.data_dir)
-    url: str = await asyncio.to_thread(server.__enter__)
-    stack.push(server.__exit__)
-    return url
+        return settings.database_url.get_secret_value(), None
+    server = EmbeddedPostgres(settings.data_dir)
+    url = await asyncio.to_thread(server.start)
+    stack.push_async_callback(asyncio.to_thread, server.stop)
+    supervisor = asyncio.create_task(server.supervise(), name="facerec-embedded-postgres")
+    stack.push_async_callback(_cancel, supervisor)
+    return url, server
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

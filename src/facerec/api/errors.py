@@ -1,18 +1,17 @@
 """The one place where failures become HTTP responses, all with the same body:
 `{"error": {"code": "...", "message": "...", "details": [...]}}`."""
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from facerec import errors
 from facerec.api.schemas import ErrorBody
-
-logger = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidImage: 400,
@@ -27,6 +26,11 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.PoorQuality: 422,
     errors.InvalidCursor: 422,
     errors.Unauthorized: 401,
+    errors.RequestTimeout: 408,
+    errors.TooManyHeaders: 431,
+    errors.HostNotAllowed: 400,
+    errors.ForbiddenOrigin: 403,
+    errors.RateLimited: 429,
     errors.FaceNotFound: 404,
     errors.PersonNotFound: 404,
     errors.CollectionNotFound: 404,
@@ -41,6 +45,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
 }
 
 RETRY_AFTER_S = 1
+WS_POLICY_VIOLATION = 1008  # RFC 6455 7.4.1
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -70,9 +75,20 @@ def domain_error_response(error: errors.FacerecError) -> JSONResponse:
     response = JSONResponse({"error": error_content(error)}, status_code=status_of(error))
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    if isinstance(error, errors.RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after_s)
     if isinstance(error, errors.Unauthorized):
         response.headers["WWW-Authenticate"] = ", ".join(f'{name} realm="facerec"' for name in error.schemes)
     return response
+
+
+async def refuse(error: errors.FacerecError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a connection that middleware turns away before the app sees it: an HTTP request, or a
+    WebSocket handshake (with the same JSON body where the server can send one, else a policy close)."""
+    if scope["type"] == "websocket" and "websocket.http.response" not in scope.get("extensions", {}):
+        await WebSocketClose(WS_POLICY_VIOLATION, error.code)(scope, receive, send)
+        return
+    await domain_error_response(error)(scope, receive, send)
 
 
 def _detail(detail: errors.ErrorDetail) -> dict[str, Any]:
@@ -104,9 +120,8 @@ async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
     return response
 
 
-async def _on_unexpected(_: Request, error: Exception) -> JSONResponse:
-    """A bug: logged with its traceback (by the server too), answered in the same body as every error."""
-    logger.error("unexpected error", exc_info=error)
+def internal_error_response() -> JSONResponse:
+    """A bug's answer, in the same body as every error (`RequestContext` logs it with the request id)."""
     return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
@@ -114,4 +129,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.FacerecError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)

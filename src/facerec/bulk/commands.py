@@ -24,9 +24,10 @@ IN_FLIGHT = 2
 
 @dataclass(frozen=True)
 class Target:
-    url: str | None  # None: the service in-process
+    url: str | None  # None: the service in-process, with `settings`
     api_key: str | None
     collection: str
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ async def client_of(target: Target) -> AsyncIterator[httpx.AsyncClient]:
         else:
             from facerec.api.local import running_client
 
-            settings = Settings().model_copy(update={"api_keys": [], "jwt_secret_key": None})
+            settings = target.settings.model_copy(update={"api_keys": [], "jwt_secret_key": None})
             async with running_client(settings, request_timeout_s=REQUEST_TIMEOUT_S) as client:
                 yield client
     except httpx.TransportError as error:

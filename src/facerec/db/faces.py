@@ -7,7 +7,7 @@ from uuid import UUID
 import asyncpg
 import numpy as np
 
-from facerec.domain import FacePage, FaceRecord, Match, Metadata, NewFace, PageCursor, StoredImage
+from facerec.domain import FacePage, FaceRecord, FaceVector, Match, Metadata, NewFace, PageCursor, StoredImage
 from facerec.errors import ExternalIdTaken, FaceNotFound, PersonNotFound
 from facerec.models.faces import Box, FloatArray
 
@@ -125,22 +125,28 @@ class FaceStore:
         )
         return [_match(row) for row in rows]
 
-    async def scores_of_persons(
-        self, collection_id: UUID, person_ids: list[UUID], embedding: FloatArray, *, model: str
-    ) -> list[Match]:
-        """Every face of `model` of these persons, scored exactly against `embedding`, best first."""
+    async def vectors_of_persons(
+        self, collection_id: UUID, person_ids: list[UUID], *, model: str
+    ) -> list[FaceVector]:
+        """Every face of `model` of these persons, with its embedding."""
         rows = await self._connection.fetch(
             """
-            SELECT id, person_id, display_name, image_url, 1 - (face_vec <=> $1) AS score
-            FROM faces WHERE person_id = ANY($2::uuid[]) AND collection_id = $3 AND model = $4
-            ORDER BY score DESC
+            SELECT id, person_id, display_name, face_vec FROM faces
+            WHERE person_id = ANY($1::uuid[]) AND collection_id = $2 AND model = $3
             """,
-            embedding,
             person_ids,
             collection_id,
             model,
         )
-        return [_match(row) for row in rows]
+        return [
+            FaceVector(
+                id=row["id"],
+                person_id=row["person_id"],
+                display_name=row["display_name"],
+                embedding=np.asarray(row["face_vec"].to_numpy(), dtype=np.float32),
+            )
+            for row in rows
+        ]
 
     async def page(
         self,

@@ -3,15 +3,16 @@
 insightface's own model classes run on sessions we create, so providers and thread counts are ours.
 """
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from insightface.model_zoo.arcface_onnx import ArcFaceONNX
 from insightface.model_zoo.scrfd import SCRFD
-from insightface.utils.face_align import norm_crop
 
 from facerec.errors import FaceTooSmall, NoFaceFound
+from facerec.models.alignment import ARCFACE_TEMPLATE, aligned_face
 from facerec.models.faces import (
     Box,
     DetectedFace,
@@ -22,7 +23,6 @@ from facerec.models.faces import (
 )
 from facerec.models.quality import FaceQuality, estimate_pose, sharpness
 from facerec.models.sessions import (
-    ALIGNED_FACE_SIDE,
     Device,
     check_detector,
     check_recognizer,
@@ -39,6 +39,9 @@ SAME_FACE_IOU = 0.4
 # The detector scales the long side to det_size; a thinner image would scale its short side to nothing.
 # Such strips are padded (bottom/right, so coordinates do not move) up to this aspect ratio.
 MAX_ASPECT_RATIO = 16
+
+
+StageTimer = Callable[[str, float], None]  # told each stage's seconds: "detector" or "recognizer"
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,10 @@ class EngineOptions:
 class FaceEngine:
     """Turns a decoded image into face embeddings. Thread-safe; knows nothing of HTTP."""
 
-    def __init__(self, files: PackFiles, options: EngineOptions) -> None:
+    def __init__(self, files: PackFiles, options: EngineOptions, timer: StageTimer | None = None) -> None:
         self.pack_name = files.pack.name
         self.options = options
+        self._timer = timer
         detector_session = open_session(
             files.detector, device=options.device, intra_op_threads=options.intra_op_threads
         )
@@ -85,10 +89,8 @@ class FaceEngine:
         blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
-        centre = np.full((5, 2), ALIGNED_FACE_SIDE / 2, dtype=np.float32)
-        face = DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)
-        crop = blank[:ALIGNED_FACE_SIDE, :ALIGNED_FACE_SIDE]
-        self.embed([Cropped([face], [crop], detected=1, recognisable=1)])
+        face = DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)
+        self.embed([Cropped([face], [aligned_face(blank, face.landmarks)], detected=1, recognisable=1)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -118,7 +120,7 @@ class FaceEngine:
                 f"at least {self.options.min_face_size} px is needed"
             )
         chosen = usable if all_faces else usable[:1]
-        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in chosen]
+        crops = [aligned_face(image, face.landmarks) for face in chosen]
         return Cropped(chosen, crops, detected=len(detected), recognisable=len(usable))
 
     def embed(self, photos: Sequence[Cropped]) -> list[Encoding]:
@@ -127,7 +129,9 @@ class FaceEngine:
         if not photos:
             return []
         crops = [crop for photo in photos for crop in photo.crops]
+        started = time.perf_counter()
         raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
+        self._time("recognizer", started)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         vectors = iter(raw / np.maximum(norms, np.finfo(np.float32).tiny))
         return [
@@ -143,7 +147,9 @@ class FaceEngine:
         ]
 
     def _detect(self, image: ImageArray, size: int) -> list[DetectedFace]:
+        started = time.perf_counter()
         boxes, landmarks = self._detector.detect(_widen_strip(image), input_size=[(size, size)])
+        self._time("detector", started)
         height, width = image.shape[:2]
         faces = []
         for row, points in zip(boxes, landmarks, strict=True):
@@ -157,6 +163,10 @@ class FaceEngine:
                 )
             )
         return faces
+
+    def _time(self, stage: str, started: float) -> None:
+        if self._timer is not None:
+            self._timer(stage, time.perf_counter() - started)
 
 
 def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:
