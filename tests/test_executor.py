@@ -1,6 +1,9 @@
 import asyncio
 import threading
 
+import pytest
+
+from facerec.errors import Overloaded
 from facerec.executor import BlockingRunner
 from facerec.logs import current_request_id
 
@@ -57,3 +60,18 @@ async def test_a_cancelled_waiter_gives_its_turn_away() -> None:
         await blocker
         assert await waiting == len("next")
         assert cancelled.cancelled()
+
+
+async def test_jobs_run_together_are_accepted_all_at_once_or_not_at_all() -> None:
+    """Two places in all, one taken: a pair of jobs is refused whole, and none of it runs."""
+    release = threading.Event()
+    ran: list[str] = []
+    with BlockingRunner(1, max_waiting=1) as runner:
+        holder = asyncio.ensure_future(runner.run(release.wait, 10))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Overloaded):
+            await runner.run_together([lambda: ran.append("a"), lambda: ran.append("b")])
+        release.set()
+        await holder
+        assert await runner.run_together([lambda: "a", lambda: "b"]) == ["a", "b"]
+    assert ran == []

@@ -6,13 +6,19 @@ A mistake in the configuration is one line on stderr that names the setting and 
 
 import argparse
 import logging
+import os
 import sys
 import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from facerec import __version__
 from facerec.errors import ConfigurationError, FacerecError
 from facerec.logs import configure_logging, escape
 from facerec.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from facerec.bulk.commands import Target
 
 CONFIGURATION_ERROR = 2
 RUNTIME_ERROR = 1
@@ -64,7 +70,54 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="check settings, models and the database")
     doctor.set_defaults(run=_doctor)
+    _add_bulk_commands(commands)
     return parser
+
+
+def _add_bulk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    imports = commands.add_parser(
+        "import", help="import photos: a folder of folders PATH/<person name>/*.jpg, or a CSV"
+    )
+    imports.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        help="folder of folders, or CSV path,displayName[,personId][,externalId]",
+    )
+    imports.add_argument(
+        "--from-export",
+        type=Path,
+        metavar="OUT",
+        help="restore a `facerec export` file (same ids and vectors)",
+    )
+    imports.add_argument("--batch-size", type=int, default=32, help="photos per request (default 32)")
+    imports.add_argument("--quality-check", action="store_true", help="refuse faces below the quality bar")
+    imports.add_argument(
+        "--failures", type=Path, default=Path("import-failures.csv"), help="CSV of the refused photos"
+    )
+    _add_target(imports)
+    imports.set_defaults(run=_import)
+
+    export = commands.add_parser("export", help="write the gallery as JSON Lines (ids, metadata, embeddings)")
+    export.add_argument("out", type=Path, help="the file to write")
+    export.add_argument("--images", action="store_true", help="include the stored photos (base64)")
+    export.set_defaults(run=_export)
+
+    persons = commands.add_parser("persons", help="read persons")
+    person_commands = persons.add_subparsers(required=True, metavar="ACTION")
+    listing = person_commands.add_parser("list", help="persons of a collection with their face counts")
+    _add_target(listing)
+    listing.set_defaults(run=_list_persons)
+
+    counts = commands.add_parser("counts", help="collections with their person and face counts")
+    _add_target(counts)
+    counts.set_defaults(run=_counts)
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--collection", default="default", help="collection (default: default)")
+    parser.add_argument("--url", help="a running server; default: the service in-process, with its settings")
+    parser.add_argument("--api-key", default=os.environ.get("FACEREC_API_KEY"), help="X-API-Key for --url")
 
 
 def _settings(args: argparse.Namespace, **values: object) -> Settings:
@@ -72,6 +125,60 @@ def _settings(args: argparse.Namespace, **values: object) -> Settings:
     level = logging.DEBUG if args.debug else logging.getLevelNamesMapping()[settings.log_level]
     configure_logging(level, settings.log_format)
     return settings
+
+
+def _bulk_settings(args: argparse.Namespace) -> Settings:
+    """As `_settings`, without a log line per request to drown the bulk commands' progress."""
+    settings = _settings(args)
+    for noisy in ("httpx", "facerec.api.requests"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger(noisy).getEffectiveLevel()))
+    return settings
+
+
+def _import(args: argparse.Namespace) -> int:
+    from facerec.bulk.archive import restore_file
+    from facerec.bulk.commands import ImportOptions, import_photos
+
+    settings = _bulk_settings(args)
+    if args.from_export is not None:
+        print(f"{restore_file(settings, args.from_export)} faces restored")
+        return 0
+    if args.path is None:
+        raise ConfigurationError("facerec import: give PATH or --from-export OUT")
+    import_photos(
+        args.path,
+        _target(args, settings),
+        ImportOptions(batch_size=args.batch_size, quality_check=args.quality_check, failures=args.failures),
+    )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from facerec.bulk.archive import export_file
+
+    faces = export_file(_bulk_settings(args), args.out, with_images=args.images)
+    print(f"{faces} faces exported to {args.out}")
+    return 0
+
+
+def _list_persons(args: argparse.Namespace) -> int:
+    from facerec.bulk.commands import list_persons
+
+    list_persons(_target(args, _bulk_settings(args)))
+    return 0
+
+
+def _counts(args: argparse.Namespace) -> int:
+    from facerec.bulk.commands import show_counts
+
+    show_counts(_target(args, _bulk_settings(args)))
+    return 0
+
+
+def _target(args: argparse.Namespace, settings: Settings) -> "Target":
+    from facerec.bulk.commands import Target
+
+    return Target(url=args.url, api_key=args.api_key, collection=args.collection, settings=settings)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ class NewFace:
     landmarks: FloatArray
     metadata: Metadata
     image: StoredImage | None
+    external_id: str | None = None  # the client's own id, unique in the collection
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class FaceRecord:
     metadata: Metadata
     has_image: bool
     embedding: FloatArray | None  # loaded only when asked for
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,12 @@ class CollectionExists(FacerecError):
     code = "collection_exists"
 
 
+class ExternalIdTaken(FacerecError):
+    """A face with this external id is already stored in the collection."""
+
+    code = "external_id_taken"
+
+
 class NoStoredFaces(FacerecError):
     """A person has no face this service's model pack can compare."""
 

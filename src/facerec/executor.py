@@ -5,7 +5,7 @@ import contextvars
 import functools
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from types import TracebackType
@@ -61,15 +61,25 @@ class BlockingRunner:
         self._next_lane = Lane.REQUEST
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        if self._accepted >= self._capacity:
-            raise Overloaded(f"{self._accepted} images are being processed; try again shortly")
-        self._accepted += 1
+        (result,) = await self.run_together([functools.partial(func, *args, **kwargs)])
+        return result
+
+    async def run_together(self, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        """Run every job, in parallel where workers are free: all are accepted at once, or none is
+        (`Overloaded`), so that a batch never stops half-way for want of room."""
+        if self._accepted + len(jobs) > self._capacity:
+            raise Overloaded(f"{self._accepted} jobs are being processed; try again shortly")
+        self._accepted += len(jobs)
         self._report_depth()
         try:
-            return await self._run_in(Lane.REQUEST, self._timed(functools.partial(func, *args, **kwargs)))
+            return list(await asyncio.gather(*(self._run_in(Lane.REQUEST, self._timed(job)) for job in jobs)))
         finally:
-            self._accepted -= 1
+            self._accepted -= len(jobs)
             self._report_depth()
+
+    @property
+    def workers(self) -> int:
+        return self._workers
 
     def _timed(self, job: Callable[[], T]) -> Callable[[], T]:
         observer = self._observer

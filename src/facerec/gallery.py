@@ -78,6 +78,12 @@ class Gallery:
                 await tx.collections.id_of(collection), face_id, with_embedding=with_embedding
             )
 
+    async def faces_with_external_ids(
+        self, collection: str, external_ids: list[str]
+    ) -> dict[str, FaceRecord]:
+        async with transaction(self._database) as tx:
+            return await tx.faces.with_external_ids(await tx.collections.id_of(collection), external_ids)
+
     async def image(self, collection: str, face_id: UUID) -> StoredImage:
         async with transaction(self._database) as tx:
             return await tx.faces.image(await tx.collections.id_of(collection), face_id)

@@ -2,15 +2,16 @@
 in one unit of work. Routes reach the stores only through here and `facerec.gallery`."""
 
 import asyncio
+import functools
 import uuid
 from dataclasses import dataclass
 
 from facerec.db.database import Database
 from facerec.db.stores import Stores, transaction
 from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, StoredImage, WebhookEvent
-from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
+from facerec.errors import ErrorDetail, FacerecError, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
 from facerec.executor import BlockingRunner
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import DecodedImage, decode_image
 from facerec.imaging.scrub import without_metadata
 from facerec.matching import (
     CANDIDATES,
@@ -21,7 +22,7 @@ from facerec.matching import (
     decide_search,
     rank_persons,
 )
-from facerec.models.engine import FaceEngine
+from facerec.models.engine import Cropped, FaceEngine
 from facerec.models.faces import EncodedFace, Encoding, FloatArray, dominant_face
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
@@ -76,6 +77,15 @@ class Registration:
     image_url: str | None
     take_most_prominent: bool
     check_quality: bool
+    external_id: str | None = None  # the client's own id for the face, unique in the collection
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A photo sent to be registered, encoded, with the photo to store (None: STORE_IMAGES=false)."""
+
+    image: StoredImage | None
+    encoding: Encoding
 
 
 @dataclass(frozen=True)
@@ -117,8 +127,21 @@ class FaceService:
         return await self._runner.run(self._encode, data, all_faces)
 
     async def register(self, collection: str, data: bytes, registration: Registration) -> Registered:
-        encoding, image = await self._runner.run(self._encode_to_store, data)
-        subject, others = self._subject(encoding, take_most_prominent=registration.take_most_prominent)
+        upload = await self._runner.run(self._encode_to_store, data)
+        return await self.store(collection, upload, registration)
+
+    async def encode_uploads(self, photos: list[bytes]) -> list[Upload | FacerecError]:
+        """Decode and encode the photos on every worker, their faces embedded in batches: all of them are
+        accepted into the inference queue at once or none is (`Overloaded`). A photo that cannot be used
+        is answered by its error, in its place."""
+        chunks = [photos[start :: self._runner.workers] for start in range(self._runner.workers)]
+        jobs = [functools.partial(self._encode_many, chunk) for chunk in chunks if chunk]
+        encoded = [iter(chunk) for chunk in await self._runner.run_together(jobs)]
+        return [next(encoded[index % len(jobs)]) for index in range(len(photos))]
+
+    async def store(self, collection: str, upload: Upload, registration: Registration) -> Registered:
+        """Store the face a registration is about, once its photo has been encoded."""
+        subject, others = self._subject(upload.encoding, take_most_prominent=registration.take_most_prominent)
         if registration.check_quality:
             self._check_quality(subject)
         face_id = uuid.uuid4()
@@ -140,7 +163,8 @@ class FaceService:
                     box=subject.face.box,
                     landmarks=subject.face.landmarks,
                     metadata=registration.metadata,
-                    image=image,
+                    image=upload.image,
+                    external_id=registration.external_id,
                 ),
             )
             await tx.webhooks.enqueue(WebhookEvent.FACE_REGISTERED, face_registered(record))
@@ -293,13 +317,34 @@ class FaceService:
         image = decode_image(data, max_pixels=self._max_image_pixels)
         return self.engine.encode(image.pixels, all_faces=all_faces)
 
-    def _encode_to_store(self, data: bytes) -> tuple[Encoding, StoredImage | None]:
-        """The encoding, and the photo to keep (less its metadata unless KEEP_PHOTO_METADATA)."""
+    def _encode_to_store(self, data: bytes) -> Upload:
         image = decode_image(data, max_pixels=self._max_image_pixels)
-        encoding = self.engine.encode(image.pixels, all_faces=True)
+        return Upload(self._photo_to_keep(data, image), self.engine.encode(image.pixels, all_faces=True))
+
+    def _encode_many(self, photos: list[bytes]) -> list[Upload | FacerecError]:
+        """Decode and crop one photo at a time (one full-size image in memory per worker), then embed the
+        crops of all of them in one batch."""
+        cropped: list[tuple[StoredImage | None, Cropped] | FacerecError] = []
+        for data in photos:
+            try:
+                image = decode_image(data, max_pixels=self._max_image_pixels)
+                cropped.append(
+                    (self._photo_to_keep(data, image), self.engine.crop(image.pixels, all_faces=True))
+                )
+            except FacerecError as error:
+                cropped.append(error)
+        ready = [item for item in cropped if not isinstance(item, FacerecError)]
+        encodings = iter(self.engine.embed([crop for _, crop in ready]))
+        return [
+            item if isinstance(item, FacerecError) else Upload(item[0], next(encodings)) for item in cropped
+        ]
+
+    def _photo_to_keep(self, data: bytes, image: DecodedImage) -> StoredImage | None:
+        """The photo to store: none with STORE_IMAGES=false, else less its metadata unless
+        KEEP_PHOTO_METADATA."""
         if not self._store_images:
-            return encoding, None
+            return None
         if self._keep_photo_metadata:
-            return encoding, StoredImage(image.media_type, data)
+            return StoredImage(image.media_type, data)
         photo = without_metadata(data, image)
-        return encoding, StoredImage(photo.media_type, photo.data)
+        return StoredImage(photo.media_type, photo.data)

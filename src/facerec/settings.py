@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     # Uploads
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=64 * 64)
+    batch_max_items: int = Field(64, ge=1, le=1000, description="Photos per POST /api/faces/batch.")
 
     # Live video (WS /api/stream)
     stream_max_concurrent: int = Field(

@@ -98,3 +98,17 @@ def test_a_face_filling_the_frame_is_found_beside_a_small_one(engine: FaceEngine
 
     assert len(faces) == 2
     assert faces[0].box.width > 250  # the frame-filling face, most prominent
+
+
+def test_photos_embedded_in_one_batch_match_photos_embedded_alone(engine: FaceEngine, photos: Photos) -> None:
+    """The recognizer batch of a batch registration gives each photo the embeddings it gets alone."""
+    group = decode_image(photos.bytes_of(photos.group), max_pixels=40_000_000).pixels
+    tight = decode_image(photos.bytes_of(photos.tight_face), max_pixels=40_000_000).pixels
+    together = engine.embed([engine.crop(group, all_faces=True), engine.crop(tight, all_faces=False)])
+    alone = [engine.encode(group, all_faces=True), engine.encode(tight, all_faces=False)]
+
+    assert [len(encoding.faces) for encoding in together] == [len(encoding.faces) for encoding in alone]
+    for batched, single in zip(together, alone, strict=True):
+        for a, b in zip(batched.faces, single.faces, strict=True):
+            np.testing.assert_allclose(a.embedding, b.embedding, atol=1e-5)
+            assert a.face.box == b.face.box

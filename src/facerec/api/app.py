@@ -19,7 +19,7 @@ from facerec.api.limits import RequestLimits
 from facerec.api.origins import SiteGuard, SitePolicy
 from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
-from facerec.api.routes import collections, faces, health, persons, stream, verify, webhooks
+from facerec.api.routes import batch, collections, faces, health, persons, stream, verify, webhooks
 from facerec.api.routes import metrics as metrics_route
 from facerec.api.streaming import StreamSlots
 from facerec.api.text import refuse_unstorable_text
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
-    for resource in (faces, persons, collections, verify, webhooks):
+    for resource in (faces, batch, persons, collections, verify, webhooks):
         app.include_router(resource.router, dependencies=security)
     app.include_router(stream.router)  # WebSockets are not in the OpenAPI schema; AccessControl guards them
     if settings.public_docs:
@@ -89,6 +89,7 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[
         max_bytes=settings.max_upload_bytes,
         max_headers=settings.max_headers,
         body_timeout_s=settings.body_timeout_s,
+        larger={batch.PATH: batch.max_body_bytes(settings)},
     )
     if settings.rate_limit_per_minute:
         buckets = TokenBuckets(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)

@@ -44,6 +44,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.CollectionExists: 409,
     errors.Forbidden: 403,
     errors.NoStoredFaces: 409,
+    errors.ExternalIdTaken: 409,
     errors.ModelMismatch: 409,
     errors.DatabaseUnavailable: 503,
     errors.Overloaded: 503,
@@ -74,10 +75,15 @@ def status_of(error: errors.FacerecError) -> int:
     return next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
 
 
+def error_content(error: errors.FacerecError) -> dict[str, Any]:
+    """The inside of the error body: `{"code", "message", "details"}` (a batch item carries it too)."""
+    details = None if error.details is None else [_detail(item) for item in error.details]
+    return {"code": error.code, "message": error.message, "details": details}
+
+
 def error_body(error: errors.FacerecError) -> dict[str, Any]:
     """The body of every failure, whether it travels as an HTTP response or a WebSocket message."""
-    details = None if error.details is None else [_detail(item) for item in error.details]
-    return {"error": {"code": error.code, "message": error.message, "details": details}}
+    return {"error": error_content(error)}
 
 
 def domain_error_response(error: errors.FacerecError) -> JSONResponse:

@@ -20,9 +20,19 @@ class RequestLimits:
     limit: 413 at once; an undeclared (chunked) body is counted as it arrives and cut off when it passes
     the limit. A body that stops arriving for `body_timeout_s`: 408."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_headers: int, body_timeout_s: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        max_headers: int,
+        body_timeout_s: float,
+        larger: dict[str, int] | None = None,
+    ) -> None:
+        """`larger`: paths that take a larger body (several photos), and their limits."""
         self.app = app
         self.max_bytes = max_bytes + FORM_OVERHEAD_BYTES
+        self.larger = {path: limit + FORM_OVERHEAD_BYTES for path, limit in (larger or {}).items()}
         # A photo sent as JSON is base64: four characters for every three bytes (api/json_images.py)
         self.max_json_bytes = -(-max_bytes // 3) * 4 + FORM_OVERHEAD_BYTES
         self.max_headers = max_headers
@@ -39,7 +49,7 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_json_bytes if is_json_body(scope) else self.max_bytes
+        limit = self.max_json_bytes if is_json_body(scope) else self.larger.get(scope["path"], self.max_bytes)
         too_large = PayloadTooLarge(f"the request body is over the {limit} byte limit")
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

@@ -120,6 +120,7 @@ class FaceRecordOut(ApiModel):
     metadata: dict[str, Any] = Field(examples=[{"employeeId": "E-1042"}])
     has_image: bool = Field(description="Whether the original photo is stored.")
     embedding: list[float] | None = Field(None, description="Only with includeEmbedding=true.")
+    external_id: str | None = Field(None, description="The client's own id, unique in the collection.")
 
     @classmethod
     def of(cls, record: FaceRecord) -> "FaceRecordOut":
@@ -138,6 +139,7 @@ class FaceRecordOut(ApiModel):
             metadata=record.metadata,
             has_image=record.has_image,
             embedding=None if record.embedding is None else record.embedding.tolist(),
+            external_id=record.external_id,
         )
 
 

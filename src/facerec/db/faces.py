@@ -8,7 +8,7 @@ import asyncpg
 import numpy as np
 
 from facerec.domain import FacePage, FaceRecord, FaceVector, Match, Metadata, NewFace, PageCursor, StoredImage
-from facerec.errors import FaceNotFound, PersonNotFound
+from facerec.errors import ExternalIdTaken, FaceNotFound, PersonNotFound
 from facerec.models.faces import Box, FloatArray
 
 # Candidates the HNSW graph search keeps (pgvector's hnsw.ef_search). At 1M faces, 200 finds 99.5% of the
@@ -17,7 +17,7 @@ EF_SEARCH = 200
 
 _RECORD_COLUMNS = """
     f.id, f.person_id, c.name AS collection, f.display_name, f.image_url, f.inserted_at, f.updated_at,
-    f.model, f.det_score, f.box, f.landmarks, f.metadata,
+    f.model, f.det_score, f.box, f.landmarks, f.metadata, f.external_id,
     EXISTS (SELECT 1 FROM face_images AS i WHERE i.face_id = f.id) AS has_image
 """
 _FROM = "faces AS f JOIN collections AS c ON c.id = f.collection_id"
@@ -61,8 +61,8 @@ class FaceStore:
             status = await self._connection.execute(
                 """
                 INSERT INTO faces (id, person_id, collection_id, display_name, image_url, face_vec, model,
-                                   det_score, box, landmarks, metadata)
-                SELECT $1, p.id, p.collection_id, p.display_name, $4, $5, $6, $7, $8, $9, $10
+                                   det_score, box, landmarks, metadata, external_id)
+                SELECT $1, p.id, p.collection_id, p.display_name, $4, $5, $6, $7, $8, $9, $10, $11
                 FROM persons AS p WHERE p.id = $2 AND p.collection_id = $3
                 """,
                 face.id,
@@ -75,9 +75,12 @@ class FaceStore:
                 [face.box.x1, face.box.y1, face.box.x2, face.box.y2],
                 face.landmarks.reshape(-1).tolist(),
                 face.metadata,
+                face.external_id,
             )
         except asyncpg.ForeignKeyViolationError as error:
             raise PersonNotFound(f"no person with id {face.person_id}") from error
+        except asyncpg.UniqueViolationError as error:
+            raise ExternalIdTaken(f"external id {face.external_id!r} is already stored") from error
         if status == "INSERT 0 0":
             raise PersonNotFound(f"no person with id {face.person_id}")
         if face.image is not None:
@@ -99,6 +102,15 @@ class FaceStore:
         if row is None:
             raise FaceNotFound(f"no face with id {face_id}")
         return _record(row, embedding=row["face_vec"].to_numpy() if with_embedding else None)
+
+    async def with_external_ids(self, collection_id: UUID, external_ids: list[str]) -> dict[str, FaceRecord]:
+        """The stored faces of the collection that carry one of these external ids, by external id."""
+        rows = await self._connection.fetch(
+            f"SELECT {_RECORD_COLUMNS} FROM {_FROM} WHERE f.collection_id = $1 AND f.external_id = ANY($2)",
+            collection_id,
+            external_ids,
+        )
+        return {row["external_id"]: _record(row, embedding=None) for row in rows}
 
     async def image(self, collection_id: UUID, face_id: UUID) -> StoredImage:
         row = await self._connection.fetchrow(
@@ -258,4 +270,5 @@ def _record(row: Any, *, embedding: np.ndarray | None) -> FaceRecord:
         metadata=row["metadata"],
         has_image=row["has_image"],
         embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
+        external_id=row["external_id"],
     )

@@ -4,7 +4,7 @@ insightface's own model classes run on sessions we create, so providers and thre
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +45,16 @@ StageTimer = Callable[[str, float], None]  # told each stage's seconds: "detecto
 
 
 @dataclass(frozen=True)
+class Cropped:
+    """The chosen faces of one photo, aligned to 112x112, and how many faces were found and usable."""
+
+    faces: list[DetectedFace]
+    crops: list[ImageArray]
+    detected: int
+    recognisable: int
+
+
+@dataclass(frozen=True)
 class EngineOptions:
     det_size: int = 640
     det_threshold: float = 0.5
@@ -79,7 +89,7 @@ class FaceEngine:
         blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
-        self.embed(blank, [DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)])
+        self.embed_faces(blank, [DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -93,6 +103,12 @@ class FaceEngine:
 
     def encode(self, image: ImageArray, *, all_faces: bool) -> Encoding:
         """Embed the most prominent face, or every face large enough to recognise."""
+        (encoding,) = self.embed([self.crop(image, all_faces=all_faces)])
+        return encoding
+
+    def crop(self, image: ImageArray, *, all_faces: bool) -> Cropped:
+        """Detect the faces and align the chosen ones (the most prominent, or every one large enough to
+        recognise), ready for `embed`. The image itself is no longer needed after this."""
         detected = self.detect(image)
         if not detected:
             raise NoFaceFound("no face was found in the image")
@@ -103,11 +119,31 @@ class FaceEngine:
                 f"at least {self.options.min_face_size} px is needed"
             )
         chosen = usable if all_faces else usable[:1]
-        return Encoding(
-            faces=self.embed(image, chosen),
-            detected=len(detected),
-            recognisable=len(usable),
-        )
+        crops = [aligned_face(image, face.landmarks) for face in chosen]
+        return Cropped(chosen, crops, detected=len(detected), recognisable=len(usable))
+
+    def embed(self, photos: Sequence[Cropped]) -> list[Encoding]:
+        """Embed the crops of every photo in one recognizer batch and measure each face's quality on its
+        crop; one encoding per photo, in order."""
+        if not photos:
+            return []
+        crops = [crop for photo in photos for crop in photo.crops]
+        started = time.perf_counter()
+        raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
+        self._time("recognizer", started)
+        norms = np.linalg.norm(raw, axis=1, keepdims=True)
+        vectors = iter(raw / np.maximum(norms, np.finfo(np.float32).tiny))
+        return [
+            Encoding(
+                faces=[
+                    EncodedFace(face, next(vectors), _quality(face, crop))
+                    for face, crop in zip(photo.faces, photo.crops, strict=True)
+                ],
+                detected=photo.detected,
+                recognisable=photo.recognisable,
+            )
+            for photo in photos
+        ]
 
     def _detect(self, image: ImageArray, size: int) -> list[DetectedFace]:
         started = time.perf_counter()
@@ -131,18 +167,13 @@ class FaceEngine:
         """Each face's quality, measured on its aligned crop, without embedding it."""
         return [_quality(face, aligned_face(image, face.landmarks)) for face in faces]
 
-    def embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
-        """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
+    def embed_faces(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
+        """Embed the given faces of one image (a video frame's tracks due for recognition)."""
+        if not faces:
+            return []
         crops = [aligned_face(image, face.landmarks) for face in faces]
-        started = time.perf_counter()
-        raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
-        self._time("recognizer", started)
-        norms = np.linalg.norm(raw, axis=1, keepdims=True)
-        vectors = raw / np.maximum(norms, np.finfo(np.float32).tiny)
-        return [
-            EncodedFace(face, vector, _quality(face, crop))
-            for face, vector, crop in zip(faces, vectors, crops, strict=True)
-        ]
+        (encoding,) = self.embed([Cropped(faces, crops, detected=len(faces), recognisable=len(faces))])
+        return encoding.faces
 
     def _time(self, stage: str, started: float) -> None:
         if self._timer is not None:

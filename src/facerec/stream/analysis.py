@@ -76,7 +76,7 @@ class FrameAnalyser:
             for index, (track, quality) in enumerate(zip(update.assigned, qualities, strict=True))
             if self._due(track, quality)
         ]
-        embedded = self.engine.embed(image, [detected[i] for i in due]) if due else []
+        embedded = self.engine.embed_faces(image, [detected[i] for i in due]) if due else []
         embeddings = dict(zip(due, embedded, strict=True))
         for index in due:
             track = update.assigned[index]
