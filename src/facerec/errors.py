@@ -121,6 +121,12 @@ class ModelMismatch(FacerecError):
     code = "model_mismatch"
 
 
+class NoFarCurve(FacerecError):
+    """`threshold=auto` needs a FAR curve measured for the running model pack."""
+
+    code = "no_far_curve"
+
+
 class DatabaseUnavailable(FacerecError):
     code = "database_unavailable"
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from facerec.db.database import Database
 from facerec.db.stores import Stores, transaction
 from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, StoredImage
-from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
+from facerec.errors import (
+    ErrorDetail,
+    ModelMismatch,
+    MultipleFaces,
+    NoFarCurve,
+    NoStoredFaces,
+    PoorQuality,
+)
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import decode_image
 from facerec.matching import (
@@ -22,13 +29,24 @@ from facerec.matching import (
 )
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import EncodedFace, Encoding, FloatArray, dominant_face
+from facerec.models.far_curve import FAR_CURVES
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
-from facerec.models.thresholds import OperatingPoints, Threshold, ThresholdName
+from facerec.models.thresholds import AUTO, Auto, OperatingPoints, Threshold, ThresholdName
 
 ThresholdChoice = float | ThresholdName | None  # a number, a named operating point, or the default
+SearchThresholdChoice = ThresholdChoice | Auto  # searches may also follow the gallery's size
 # Persons read per person search, at least, to see the runner-up person behind the top-k.
 PERSON_CANDIDATES = 10
+
+
+@dataclass(frozen=True)
+class SearchPolicy:
+    """How a search without a threshold chooses one (docs/ACCURACY.md, "Thresholds that follow the
+    gallery"): `auto` at `fpir` for the number of persons searched, or the pack's default point."""
+
+    auto_by_default: bool
+    fpir: float
 
 
 @dataclass(frozen=True)
@@ -93,9 +111,11 @@ class FaceService:
         max_image_pixels: int,
         store_images: bool,
         quality_bar: QualityBar,
+        search_policy: SearchPolicy,
     ) -> None:
         self.engine = engine
         self.quality_bar = quality_bar
+        self.search_policy = search_policy
         self._runner = runner
         self._database = database
         self._max_image_pixels = max_image_pixels
@@ -143,12 +163,18 @@ class FaceService:
         return Registered(record, others, duplicate)
 
     async def search(
-        self, collection: str, data: bytes, *, top_k: int, threshold: ThresholdChoice
+        self,
+        collection: str,
+        data: bytes,
+        *,
+        top_k: int,
+        threshold: SearchThresholdChoice,
+        fpir: float | None = None,
     ) -> SearchResult:
         encoding = await self.encode(data, all_faces=False)
-        cutoff = Threshold.choose(self.operating_points, threshold)
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
+            cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
             candidates = await tx.faces.nearest(
                 collection_id, encoding.faces[0].embedding, model=self.model, limit=max(top_k, CANDIDATES)
             )
@@ -156,14 +182,21 @@ class FaceService:
         return SearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
     async def search_persons(
-        self, collection: str, data: bytes, *, top_k: int, threshold: ThresholdChoice
+        self,
+        collection: str,
+        data: bytes,
+        *,
+        top_k: int,
+        threshold: SearchThresholdChoice,
+        fpir: float | None = None,
     ) -> PersonSearchResult:
         encoding = await self.encode(data, all_faces=False)
-        cutoff = Threshold.choose(self.operating_points, threshold)
         async with transaction(self._database) as tx:
+            collection_id = await tx.collections.id_of(collection)
+            cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
             persons = await self._nearest_persons(
                 tx,
-                await tx.collections.id_of(collection),
+                collection_id,
                 encoding.faces[0].embedding,
                 limit=max(top_k + 1, PERSON_CANDIDATES),
             )
@@ -206,6 +239,24 @@ class FaceService:
                 f"({person.face_count} faces in all); add a face to them first"
             )
         return self._pair(probe, rank_persons(probe.embedding, faces)[0].score, threshold, None)
+
+    async def _search_threshold(
+        self, tx: Stores, collection_id: uuid.UUID, choice: SearchThresholdChoice, fpir: float | None
+    ) -> Threshold:
+        """The threshold asked for; without one, `auto` when the policy says so and the pack has a FAR
+        curve, else the default point. `auto` counts the collection's persons (one count per search)."""
+        curve = FAR_CURVES.get(self.model)
+        if choice is None and self.search_policy.auto_by_default and curve is not None:
+            choice = AUTO
+        if not isinstance(choice, Auto):
+            return Threshold.choose(self.operating_points, choice)
+        if curve is None:
+            raise NoFarCurve(
+                f"threshold=auto needs a FAR curve measured for model pack {self.model}; "
+                "send a named operating point or a number"
+            )
+        persons = await tx.persons.count(collection_id)
+        return Threshold.follow(curve, fpir=fpir or self.search_policy.fpir, persons=persons)
 
     async def _person_for(
         self, tx: Stores, collection_id: uuid.UUID, person: NewPerson | uuid.UUID

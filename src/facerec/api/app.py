@@ -16,14 +16,15 @@ from facerec.api.limits import RequestLimits
 from facerec.api.origins import SiteGuard, SitePolicy
 from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
-from facerec.api.routes import collections, faces, health, persons, verify
+from facerec.api.routes import collections, curation, faces, health, persons, verify
+from facerec.curation import Curator
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
 from facerec.models.loader import load_engine
-from facerec.service import FaceService
+from facerec.service import FaceService, SearchPolicy
 from facerec.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class State(TypedDict):
     settings: Settings
     service: FaceService
     gallery: Gallery
+    curator: Curator
     database: Database
     embedded_postgres: EmbeddedPostgres | None
 
@@ -51,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     security = _add_middleware(app, settings)
     app.include_router(health.router)
-    for resource in (faces, persons, collections, verify):
+    for resource in (faces, persons, collections, verify, curation):
         app.include_router(resource.router, dependencies=security)
     return app
 
@@ -110,12 +112,14 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 max_image_pixels=settings.max_image_pixels,
                 store_images=settings.store_images,
                 quality_bar=settings.quality_bar,
+                search_policy=SearchPolicy(settings.search_auto_threshold, settings.search_fpir),
             )
             logger.info("facerec ready: model %s", engine.pack_name)
             yield State(
                 settings=settings,
                 service=service,
                 gallery=Gallery(database),
+                curator=Curator(service=service, runner=runner, database=database),
                 database=database,
                 embedded_postgres=embedded,
             )

@@ -41,6 +41,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.Forbidden: 403,
     errors.NoStoredFaces: 409,
     errors.ModelMismatch: 409,
+    errors.NoFarCurve: 422,
     errors.DatabaseUnavailable: 503,
     errors.Overloaded: 503,
     errors.ModelUnavailable: 503,
