@@ -11,7 +11,7 @@ from facerec.clustering import cluster_faces
 from facerec.db.database import Database
 from facerec.db.stores import transaction
 from facerec.domain import FaceVector
-from facerec.errors import FaceTooSmall, NoFaceFound, NoFarCurve
+from facerec.errors import FaceTooSmall, ModelMismatch, NoFaceFound, NoFarCurve, OwnFace
 from facerec.executor import BlockingRunner
 from facerec.models.faces import FloatArray
 from facerec.models.far_curve import FAR_CURVES
@@ -123,3 +123,31 @@ class Curator:
             previous = await tx.faces.move(collection_id, face_ids, person_id)
             removed = await tx.persons.delete_faceless(collection_id, previous)
         return Merged(person_id, removed)
+
+    async def reject_face(self, collection: str, person_id: uuid.UUID, face_id: uuid.UUID) -> uuid.UUID:
+        """A stored face is not this person: a search with that face (or one within
+        `REJECTION_SIMILARITY` of it) never answers them again."""
+        async with transaction(self._database) as tx:
+            collection_id = await tx.collections.id_of(collection)
+            await tx.persons.lock(collection_id, person_id)
+            face = await tx.faces.get(collection_id, face_id, with_embedding=True)
+            if face.person_id == person_id:
+                raise OwnFace(
+                    f"face {face_id} is this person's own; move it to its person (PATCH /api/face/{face_id})"
+                )
+            if face.model != self._service.model:
+                raise ModelMismatch(f"face {face_id} was embedded by model pack {face.model}")
+            assert face.embedding is not None  # asked for with_embedding
+            return await tx.rejections.add(
+                collection_id, person_id, embedding=face.embedding, model=face.model, face_id=face_id
+            )
+
+    async def reject_photo(self, collection: str, person_id: uuid.UUID, photo: bytes) -> uuid.UUID:
+        """The photo's most prominent face is not this person (as `reject_face`, for a probe photo)."""
+        embedding = (await self._service.encode(photo, all_faces=False)).faces[0].embedding
+        async with transaction(self._database) as tx:
+            collection_id = await tx.collections.id_of(collection)
+            await tx.persons.lock(collection_id, person_id)
+            return await tx.rejections.add(
+                collection_id, person_id, embedding=embedding, model=self._service.model, face_id=None
+            )

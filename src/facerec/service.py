@@ -38,6 +38,9 @@ ThresholdChoice = float | ThresholdName | None  # a number, a named operating po
 SearchThresholdChoice = ThresholdChoice | Auto  # searches may also follow the gallery's size
 # Persons read per person search, at least, to see the runner-up person behind the top-k.
 PERSON_CANDIDATES = 10
+# A probe within this similarity of a face rejected for a person ("not this person") is never answered
+# that person. Measured by `python -m bench.rejections` (docs/ACCURACY.md, "Not this person").
+REJECTION_SIMILARITY = 0.80
 
 
 @dataclass(frozen=True)
@@ -175,9 +178,10 @@ class FaceService:
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
-            candidates = await tx.faces.nearest(
+            nearest = await tx.faces.nearest(
                 collection_id, encoding.faces[0].embedding, model=self.model, limit=max(top_k, CANDIDATES)
             )
+            candidates = await self._unrejected(tx, collection_id, encoding.faces[0].embedding, nearest)
         decision = self._decide(candidates, top_k, cutoff)
         return SearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
@@ -194,12 +198,13 @@ class FaceService:
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
-            persons = await self._nearest_persons(
+            nearest = await self._nearest_persons(
                 tx,
                 collection_id,
                 encoding.faces[0].embedding,
                 limit=max(top_k + 1, PERSON_CANDIDATES),
             )
+            persons = await self._unrejected(tx, collection_id, encoding.faces[0].embedding, nearest)
         decision = self._decide(persons, top_k, cutoff)
         return PersonSearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
@@ -257,6 +262,15 @@ class FaceService:
             )
         persons = await tx.persons.count(collection_id)
         return Threshold.follow(curve, fpir=fpir or self.search_policy.fpir, persons=persons)
+
+    async def _unrejected(
+        self, tx: Stores, collection_id: uuid.UUID, embedding: FloatArray, candidates: list[S]
+    ) -> list[S]:
+        """The candidates, less the persons rejected for a face this close to the probe."""
+        rejected = await tx.rejections.persons_rejected(
+            collection_id, embedding, model=self.model, similarity=REJECTION_SIMILARITY
+        )
+        return [candidate for candidate in candidates if candidate.person_id not in rejected]
 
     async def _person_for(
         self, tx: Stores, collection_id: uuid.UUID, person: NewPerson | uuid.UUID

@@ -157,3 +157,9 @@ class MergeOut(ApiModel):
     removed_person_ids: list[UUID] = Field(
         description="Persons left without a face by the move, and erased (merged into this one)."
     )
+
+
+class RejectionOut(ApiModel):
+    id: UUID
+    person_id: UUID = Field(description="The person the face is not.")
+    face_id: UUID | None = Field(description="The stored face rejected; null for a photo.")

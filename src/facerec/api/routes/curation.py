@@ -3,7 +3,8 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.exceptions import RequestValidationError
 from starlette.requests import HTTPConnection
 
 from facerec.api.curation_schemas import (
@@ -11,6 +12,7 @@ from facerec.api.curation_schemas import (
     MergeOut,
     MergeRequest,
     PhotoClustersOut,
+    RejectionOut,
     StoredClusterRequest,
     StoredClustersOut,
 )
@@ -78,3 +80,32 @@ async def merge_faces(
     """Move these faces (a cluster) to the person; a person left without a face is erased."""
     merged = await curator.merge(collection, person_id, request.face_ids)
     return MergeOut(person_id=merged.person_id, removed_person_ids=merged.removed_persons)
+
+
+@router.post(
+    "/api/persons/{person_id}/rejections",
+    status_code=201,
+    tags=["persons"],
+    responses={**UPLOAD, **IN_COLLECTION, **documented_errors({409: "The face is this person's own."})},
+)
+async def reject(
+    curator: CuratorDep,
+    settings: SettingsDep,
+    collection: CollectionDep,
+    person_id: UUID,
+    face_id: Annotated[
+        UUID | None, Form(alias="faceId", description="A stored face of someone else.")
+    ] = None,
+    image: Annotated[UploadFile | None, File(description="A probe photo; its most prominent face.")] = None,
+) -> RejectionOut:
+    """ "Not this person": the face (a stored one, or a photo's) is not them. A search with that face, or
+    with one within the rejection similarity of it, never answers this person again."""
+    if (face_id is None) == (image is None):
+        message = "send faceId (a stored face) or image (a photo), not both"
+        raise RequestValidationError([{"loc": ("body", "faceId"), "msg": message, "type": "value_error"}])
+    if face_id is not None:
+        rejection = await curator.reject_face(collection, person_id, face_id)
+    else:
+        assert image is not None
+        rejection = await curator.reject_photo(collection, person_id, await read_upload(image, settings))
+    return RejectionOut(id=rejection, person_id=person_id, face_id=face_id)
