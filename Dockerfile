@@ -8,11 +8,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml setup.py README.md ./
 COPY src ./src
 COPY migrations ./migrations
-# Editable, so the service finds alembic.ini and migrations/ beside the package
-RUN pip install --no-cache-dir -e .
+# A plain install, as from a wheel: the migrations ship inside the package
+RUN pip install --no-cache-dir . && rm -rf /app
+WORKDIR /
 
 ENV DATA_DIR=/data MODEL_CACHE_DIR=/models
 # The container listens on 0.0.0.0 so that a published port reaches it. With access control off that

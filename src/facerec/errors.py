@@ -143,6 +143,12 @@ class Overloaded(FacerecError):
     code = "overloaded"
 
 
+class ConfigurationError(FacerecError):
+    """A setting is missing or wrong. The message names the setting and the fix; `facerec` exits with 2."""
+
+    code = "configuration_error"
+
+
 class ModelUnavailable(FacerecError):
     """A model pack cannot be found, fetched or verified. Raised at startup."""
 
@@ -153,6 +159,16 @@ class DataDirectoryInUse(FacerecError):
     """Another service already runs the embedded database in this data directory."""
 
     code = "data_directory_in_use"
+
+
+class CannotListen(FacerecError):
+    """`facerec serve` cannot bind its address (a port in use, a host not on this machine)."""
+
+    code = "cannot_listen"
+
+
+class StartupFailed(FacerecError):
+    code = "startup_failed"
 
 
 class RequestTimeout(FacerecError):
@@ -187,7 +203,7 @@ class RateLimited(FacerecError):
         self.retry_after_s = retry_after_s
 
 
-class OpenNetworkRefused(FacerecError):
+class OpenNetworkRefused(ConfigurationError):
     """`facerec serve` was asked to listen beyond loopback with access control off."""
 
     code = "open_network_refused"

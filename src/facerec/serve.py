@@ -11,25 +11,34 @@ limit and the body read timeout are enforced by the app (`facerec.api.limits`), 
 import asyncio
 import ipaddress
 import logging
+import socket
 
 import h11
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from facerec.errors import OpenNetworkRefused
+from facerec.errors import CannotListen, OpenNetworkRefused, StartupFailed
 from facerec.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Serve until stopped (SIGINT or SIGTERM, after a graceful shutdown). The socket is bound before
+    anything loads, so a port in use is found at once; an error that fails the lifespan's start-up (a
+    model pack that cannot be had, a data directory in use) is raised again once uvicorn has given up, for
+    the command line to report in one line instead of uvicorn's traceback."""
     check_binding(settings, host)
+    listener = listening_socket(host, port)
     from facerec.api.app import create_app
 
+    watch = StartupWatch(create_app(settings))
     config = uvicorn.Config(
-        create_app(settings),
+        watch,
         host=host,
         port=port,
+        lifespan="on",
         http=head_deadline_protocol(settings.header_timeout_s),
         h11_max_incomplete_event_size=settings.max_header_bytes,
         limit_concurrency=settings.max_connections,
@@ -38,7 +47,52 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         log_config=None,
         access_log=False,
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    except SystemExit as exit_:  # uvicorn's way to give up when the lifespan's start-up failed
+        if watch.error is not None:
+            raise watch.error from None
+        raise StartupFailed("the service did not start; see the log lines above") from exit_
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as error:
+        raise CannotListen(
+            f"cannot listen on {host}:{port} ({error.strerror or error}); stop whatever uses the port, or "
+            "choose another with --port (or --host)"
+        ) from error
+
+
+class StartupWatch:
+    """ASGI wrapper: keeps the exception that failed the lifespan's start-up instead of letting uvicorn log
+    its traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.error: Exception | None = None
+        self._started = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def quiet_send(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                self._started = True
+            if message["type"] == "lifespan.startup.failed":
+                message = {"type": "lifespan.startup.failed", "message": ""}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, quiet_send)
+        except Exception as error:
+            if self._started:
+                raise  # a failure at shutdown: uvicorn logs it
+            self.error = error
 
 
 def check_binding(settings: Settings, host: str) -> None:

@@ -5,9 +5,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from facerec.errors import ConfigurationError
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
 
@@ -15,6 +17,7 @@ DEFAULT_HOME = Path.home() / ".local" / "share" / "facerec"
 DEFAULT_MODEL_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
 MIN_API_KEY_LENGTH = 16
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key is at least as long as the hash
+POSTGRES_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 KEY_ENTRY_SEPARATORS = re.compile(r"[;\s]+")
 
@@ -117,6 +120,16 @@ class Settings(BaseSettings):
     )
     public_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json; false = 404.")
 
+    metrics_public: bool = Field(
+        False, description="Serve /metrics without a credential even with access control on."
+    )
+
+    # Logs
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Least severe level.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text: one line per record; json: one JSON object per line."
+    )
+
     # Browsers
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed cross-origin, comma-separated; empty = none."
@@ -158,6 +171,23 @@ class Settings(BaseSettings):
         if value not in PACKS:
             raise ValueError(f"unknown model pack {value!r}; choose one of {sorted(PACKS)}")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not POSTGRES_URL.match(url.get_secret_value()):
+            raise ValueError("must be a Postgres URL: postgresql://user:password@host:5432/dbname")
+        return url
 
     @field_validator("model_cache_dir", "data_dir")
     @classmethod
@@ -225,3 +255,22 @@ class Settings(BaseSettings):
     def access_control(self) -> bool:
         """Whether /api requests need credentials."""
         return bool(self.api_keys) or self.jwt_secret_key is not None
+
+
+def load_settings(**values: object) -> Settings:
+    """The settings from the environment and `.env` (and `values`), or `ConfigurationError` naming each
+    wrong setting by its environment variable, in one line."""
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc']).upper()}: "
+            + item["msg"].removeprefix("Value error, ")
+            for item in error.errors()
+        ]
+        noun = "setting" if len(problems) == 1 else "settings"
+        raise ConfigurationError(
+            f"invalid {noun} {'; '.join(problems)}. Fix it in the environment or .env"
+        ) from error
+    except SettingsError as error:
+        raise ConfigurationError(f"{error}. Fix it in the environment or .env") from error

@@ -194,12 +194,14 @@ class AccessControl:
     so an anonymous client cannot make the server parse an upload, and it covers every path under /api,
     routes added later included."""
 
-    def __init__(self, app: ASGIApp, *, policy: AccessPolicy) -> None:
+    def __init__(self, app: ASGIApp, *, policy: AccessPolicy, also_protected: tuple[str, ...] = ()) -> None:
         self.app = app
         self.policy = policy
+        self.also_protected = also_protected  # exact paths outside /api (/metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _protected(_route_path(scope)):
+        path = _route_path(scope) if scope["type"] == "http" else ""
+        if scope["type"] == "http" and (_protected(path) or path in self.also_protected):
             try:
                 grant = self.policy.check(Headers(scope=scope))
             except Unauthorized as refusal:

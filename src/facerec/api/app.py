@@ -9,20 +9,25 @@ from typing import TypedDict
 
 from fastapi import FastAPI, params
 
+from facerec import __version__
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
+from facerec.api.docs import OPENAPI_URL, add_documentation
 from facerec.api.errors import install_error_handlers
+from facerec.api.json_images import JsonImages, add_json_bodies
 from facerec.api.limits import RequestLimits
 from facerec.api.origins import SiteGuard, SitePolicy
 from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
 from facerec.api.routes import collections, curation, faces, health, persons, verify
+from facerec.api.routes import metrics as metrics_route
 from facerec.curation import Curator
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
+from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
 from facerec.service import FaceService, SearchPolicy
 from facerec.settings import Settings
@@ -36,33 +41,42 @@ class State(TypedDict):
     gallery: Gallery
     curator: Curator
     database: Database
+    metrics: Metrics
     embedded_postgres: EmbeddedPostgres | None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = Metrics()
     app = FastAPI(
         title="facerec",
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
-        version="0.1.0",
-        lifespan=_lifespan(settings),
-        docs_url="/docs" if settings.public_docs else None,
-        redoc_url="/redoc" if settings.public_docs else None,
-        openapi_url="/openapi.json" if settings.public_docs else None,
+        version=__version__,
+        lifespan=_lifespan(settings, metrics),
+        docs_url=None,  # add_documentation serves them without a CDN
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.public_docs else None,
     )
+    if settings.public_docs:
+        add_documentation(app)
     install_error_handlers(app)
-    security = _add_middleware(app, settings)
+    security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
+    app.include_router(metrics_route.router)
     for resource in (faces, persons, collections, verify, curation):
         app.include_router(resource.router, dependencies=security)
+    if settings.public_docs:
+        add_json_bodies(app)
     return app
 
 
-def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[params.Depends]:
     """Middleware added last runs first: the request id is set before anything logs, the Host and Origin
     are checked before anything else, CORS answers preflights before access is checked, access is checked
-    before the rate limit (which counts per credential), and all of these before the body is read.
+    before the rate limit (which counts per credential), and all of these before the body is read; a JSON
+    body with photos becomes a form last.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
+    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes)
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_upload_bytes,
@@ -75,23 +89,28 @@ def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
     security = []
     if settings.access_control:
         policy = AccessPolicy.of(settings)
-        app.add_middleware(AccessControl, policy=policy)
+        also_protected = () if settings.metrics_public else (metrics_route.METRICS_PATH,)
+        app.add_middleware(AccessControl, policy=policy, also_protected=also_protected)
         security = openapi_security(policy)
     if settings.cors_origins:
         allow_origins(app, settings.cors_origins)
     app.add_middleware(SiteGuard, policy=SitePolicy.of(settings))
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, metrics=metrics)
     return security
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
+def _lifespan(
+    settings: Settings, metrics: Metrics
+) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         async with AsyncExitStack() as stack:
             runner = stack.enter_context(
-                BlockingRunner(settings.inference_workers, max_waiting=settings.max_waiting_jobs)
+                BlockingRunner(
+                    settings.inference_workers, max_waiting=settings.max_waiting_jobs, observer=metrics
+                )
             )
-            loading = asyncio.ensure_future(runner.run(load_engine, settings))
+            loading = asyncio.ensure_future(runner.run(load_engine, settings, metrics.stage))
             url, embedded = await _database_url(settings, stack)
             database = Database(
                 url,
@@ -121,6 +140,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 gallery=Gallery(database),
                 curator=Curator(service=service, runner=runner, database=database),
                 database=database,
+                metrics=metrics,
                 embedded_postgres=embedded,
             )
 

@@ -1,7 +1,6 @@
 """The one place where failures become HTTP responses, all with the same body:
 `{"error": {"code": "...", "message": "...", "details": [...]}}`."""
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,8 +12,6 @@ from starlette.websockets import WebSocketClose
 
 from facerec import errors
 from facerec.api.schemas import ErrorBody
-
-logger = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.InvalidImage: 400,
@@ -119,9 +116,8 @@ async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
     return response
 
 
-async def _on_unexpected(_: Request, error: Exception) -> JSONResponse:
-    """A bug: logged with its traceback (by the server too), answered in the same body as every error."""
-    logger.error("unexpected error", exc_info=error)
+def internal_error_response() -> JSONResponse:
+    """A bug's answer, in the same body as every error (`RequestContext` logs it with the request id)."""
     return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
@@ -129,4 +125,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.FacerecError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)

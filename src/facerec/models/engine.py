@@ -3,14 +3,16 @@
 insightface's own model classes run on sessions we create, so providers and thread counts are ours.
 """
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from insightface.model_zoo.arcface_onnx import ArcFaceONNX
 from insightface.model_zoo.scrfd import SCRFD
-from insightface.utils.face_align import norm_crop
 
 from facerec.errors import FaceTooSmall, NoFaceFound
+from facerec.models.alignment import ARCFACE_TEMPLATE, aligned_face
 from facerec.models.faces import (
     Box,
     DetectedFace,
@@ -21,7 +23,6 @@ from facerec.models.faces import (
 )
 from facerec.models.quality import FaceQuality, estimate_pose, sharpness
 from facerec.models.sessions import (
-    ALIGNED_FACE_SIDE,
     Device,
     check_detector,
     check_recognizer,
@@ -40,6 +41,9 @@ SAME_FACE_IOU = 0.4
 MAX_ASPECT_RATIO = 16
 
 
+StageTimer = Callable[[str, float], None]  # told each stage's seconds: "detector" or "recognizer"
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     det_size: int = 640
@@ -52,9 +56,10 @@ class EngineOptions:
 class FaceEngine:
     """Turns a decoded image into face embeddings. Thread-safe; knows nothing of HTTP."""
 
-    def __init__(self, files: PackFiles, options: EngineOptions) -> None:
+    def __init__(self, files: PackFiles, options: EngineOptions, timer: StageTimer | None = None) -> None:
         self.pack_name = files.pack.name
         self.options = options
+        self._timer = timer
         detector_session = open_session(
             files.detector, device=options.device, intra_op_threads=options.intra_op_threads
         )
@@ -74,8 +79,7 @@ class FaceEngine:
         blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
-        centre = np.full((5, 2), ALIGNED_FACE_SIDE / 2, dtype=np.float32)
-        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)])
+        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -106,7 +110,9 @@ class FaceEngine:
         )
 
     def _detect(self, image: ImageArray, size: int) -> list[DetectedFace]:
+        started = time.perf_counter()
         boxes, landmarks = self._detector.detect(_widen_strip(image), input_size=[(size, size)])
+        self._time("detector", started)
         height, width = image.shape[:2]
         faces = []
         for row, points in zip(boxes, landmarks, strict=True):
@@ -123,14 +129,20 @@ class FaceEngine:
 
     def _embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
         """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
-        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in faces]
+        crops = [aligned_face(image, face.landmarks) for face in faces]
+        started = time.perf_counter()
         raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
+        self._time("recognizer", started)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         vectors = raw / np.maximum(norms, np.finfo(np.float32).tiny)
         return [
             EncodedFace(face, vector, _quality(face, crop))
             for face, vector, crop in zip(faces, vectors, crops, strict=True)
         ]
+
+    def _time(self, stage: str, started: float) -> None:
+        if self._timer is not None:
+            self._timer(stage, time.perf_counter() - started)
 
 
 def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:
