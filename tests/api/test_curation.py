@@ -1,5 +1,6 @@
 """Calibration from a collection's own faces, clustering of photos and stored faces, merging a cluster."""
 
+import base64
 from typing import Any
 
 import httpx
@@ -101,6 +102,17 @@ async def test_photos_are_clustered_by_person(client: httpx.AsyncClient, cast: l
     assert sorted(cluster["members"] for cluster in body["clusters"]) == [[0, 3], [2, 4]]
     assert body["unclustered"] == [5]
     assert body["noFace"] == [1]
+
+
+async def test_photos_to_cluster_may_come_as_json(client: httpx.AsyncClient, cast: list[Person]) -> None:
+    photos = [cast[0].photo(), cast[1].photo(), cast[0].other_photo()]
+
+    response = await client.post(
+        "/api/faces/cluster", json={"images": [base64.b64encode(photo).decode() for photo in photos]}
+    )
+
+    assert response.status_code == 200, response.text
+    assert [cluster["members"] for cluster in response.json()["clusters"]] == [[0, 2]]
 
 
 async def test_too_many_photos_are_refused(client: httpx.AsyncClient, cast: list[Person]) -> None:
