@@ -23,7 +23,12 @@ TEAM_A_KEY = "fr_scope_team_a_0123456789ab"
 TEAM_B_KEY = "fr_scope_team_b_0123456789ab"
 KEYS = f"{UNSCOPED_KEY}; {TEAM_A_KEY}:team-a,shared {TEAM_B_KEY}:team-b"
 # Routes that name no collection: they answer whatever the credential's scope.
-UNSCOPED_ROUTES = {("POST", "/api/face/encode"), ("POST", "/api/face/verify"), ("GET", "/api/collections")}
+UNSCOPED_ROUTES = {
+    ("POST", "/api/face/encode"),
+    ("POST", "/api/face/verify"),
+    ("POST", "/api/faces/cluster"),
+    ("GET", "/api/collections"),
+}
 OPEN_PATHS = {"/healthz", "/readyz"}
 
 
