@@ -137,6 +137,18 @@ class ModelMismatch(FacerecError):
     code = "model_mismatch"
 
 
+class OwnFace(FacerecError):
+    """A face cannot be rejected for the person it belongs to: it should be moved."""
+
+    code = "own_face"
+
+
+class NoFarCurve(FacerecError):
+    """`threshold=auto` needs a FAR curve measured for the running model pack."""
+
+    code = "no_far_curve"
+
+
 class DatabaseUnavailable(FacerecError):
     code = "database_unavailable"
 

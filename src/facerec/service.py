@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from facerec.db.database import Database
 from facerec.db.stores import Stores, transaction
 from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, StoredImage, WebhookEvent
-from facerec.errors import ErrorDetail, FacerecError, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
+from facerec.errors import (
+    ErrorDetail,
+    FacerecError,
+    ModelMismatch,
+    MultipleFaces,
+    NoFarCurve,
+    NoStoredFaces,
+    PoorQuality,
+)
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import DecodedImage, decode_image
 from facerec.imaging.scrub import without_metadata
@@ -24,14 +32,28 @@ from facerec.matching import (
 )
 from facerec.models.engine import Cropped, FaceEngine
 from facerec.models.faces import EncodedFace, Encoding, FloatArray, dominant_face
+from facerec.models.far_curve import FAR_CURVES
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
-from facerec.models.thresholds import OperatingPoints, Threshold, ThresholdName
+from facerec.models.thresholds import AUTO, Auto, OperatingPoints, Threshold, ThresholdName
 from facerec.webhooks.events import face_registered
 
 ThresholdChoice = float | ThresholdName | None  # a number, a named operating point, or the default
+SearchThresholdChoice = ThresholdChoice | Auto  # searches may also follow the gallery's size
 # Persons read per person search, at least, to see the runner-up person behind the top-k.
 PERSON_CANDIDATES = 10
+# A probe within this similarity of a face rejected for a person ("not this person") is never answered
+# that person. Measured by `python -m bench.rejections` (docs/ACCURACY.md, "Not this person").
+REJECTION_SIMILARITY = 0.80
+
+
+@dataclass(frozen=True)
+class SearchPolicy:
+    """How a search without a threshold chooses one (docs/ACCURACY.md, "Thresholds that follow the
+    gallery"): `auto` at `fpir` for the number of persons searched, or the pack's default point."""
+
+    auto_by_default: bool
+    fpir: float
 
 
 @dataclass(frozen=True)
@@ -106,9 +128,11 @@ class FaceService:
         store_images: bool,
         keep_photo_metadata: bool,
         quality_bar: QualityBar,
+        search_policy: SearchPolicy,
     ) -> None:
         self.engine = engine
         self.quality_bar = quality_bar
+        self.search_policy = search_policy
         self._runner = runner
         self._database = database
         self._max_image_pixels = max_image_pixels
@@ -171,37 +195,59 @@ class FaceService:
         return Registered(record, others, duplicate)
 
     async def search(
-        self, collection: str, data: bytes, *, top_k: int, threshold: ThresholdChoice
+        self,
+        collection: str,
+        data: bytes,
+        *,
+        top_k: int,
+        threshold: SearchThresholdChoice,
+        fpir: float | None = None,
     ) -> SearchResult:
         encoding = await self.encode(data, all_faces=False)
-        cutoff = Threshold.choose(self.operating_points, threshold)
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
-            candidates = await tx.faces.nearest(
+            cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
+            nearest = await tx.faces.nearest(
                 collection_id, encoding.faces[0].embedding, model=self.model, limit=max(top_k, CANDIDATES)
             )
+            candidates = await self._unrejected(tx, collection_id, encoding.faces[0].embedding, nearest)
         decision = self._decide(candidates, top_k, cutoff)
         return SearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
     async def search_persons(
-        self, collection: str, data: bytes, *, top_k: int, threshold: ThresholdChoice
+        self,
+        collection: str,
+        data: bytes,
+        *,
+        top_k: int,
+        threshold: SearchThresholdChoice,
+        fpir: float | None = None,
     ) -> PersonSearchResult:
         encoding = await self.encode(data, all_faces=False)
-        cutoff = Threshold.choose(self.operating_points, threshold)
-        decision = await self.search_persons_by_embedding(
-            collection, encoding.faces[0].embedding, top_k=top_k, cutoff=cutoff
+        cutoff, decision = await self.search_persons_by_embedding(
+            collection, encoding.faces[0].embedding, top_k=top_k, threshold=threshold, fpir=fpir
         )
         return PersonSearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
     async def search_persons_by_embedding(
-        self, collection: str, embedding: FloatArray, *, top_k: int, cutoff: Threshold
-    ) -> SearchDecision[PersonMatch]:
-        """The persons nearest a face that is already embedded (a video stream's face)."""
+        self,
+        collection: str,
+        embedding: FloatArray,
+        *,
+        top_k: int,
+        threshold: SearchThresholdChoice,
+        fpir: float | None = None,
+    ) -> tuple[Threshold, SearchDecision[PersonMatch]]:
+        """The persons nearest a face that is already embedded (a video stream's face too), and the
+        threshold they were judged by."""
         async with transaction(self._database) as tx:
-            persons = await self._nearest_persons(
-                tx, await tx.collections.id_of(collection), embedding, limit=max(top_k + 1, PERSON_CANDIDATES)
+            collection_id = await tx.collections.id_of(collection)
+            cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
+            nearest = await self._nearest_persons(
+                tx, collection_id, embedding, limit=max(top_k + 1, PERSON_CANDIDATES)
             )
-        return self._decide(persons, top_k, cutoff)
+            persons = await self._unrejected(tx, collection_id, embedding, nearest)
+        return cutoff, self._decide(persons, top_k, cutoff)
 
     async def compare_photos(self, first: bytes, second: bytes, *, threshold: ThresholdChoice) -> PairResult:
         probe, reference = await asyncio.gather(
@@ -239,6 +285,33 @@ class FaceService:
                 f"({person.face_count} faces in all); add a face to them first"
             )
         return self._pair(probe, rank_persons(probe.embedding, faces)[0].score, threshold, None)
+
+    async def _search_threshold(
+        self, tx: Stores, collection_id: uuid.UUID, choice: SearchThresholdChoice, fpir: float | None
+    ) -> Threshold:
+        """The threshold asked for; without one, `auto` when the policy says so and the pack has a FAR
+        curve, else the default point. `auto` counts the collection's persons (one count per search)."""
+        curve = FAR_CURVES.get(self.model)
+        if choice is None and self.search_policy.auto_by_default and curve is not None:
+            choice = AUTO
+        if not isinstance(choice, Auto):
+            return Threshold.choose(self.operating_points, choice)
+        if curve is None:
+            raise NoFarCurve(
+                f"threshold=auto needs a FAR curve measured for model pack {self.model}; "
+                "send a named operating point or a number"
+            )
+        persons = await tx.persons.count(collection_id)
+        return Threshold.follow(curve, fpir=fpir or self.search_policy.fpir, persons=persons)
+
+    async def _unrejected(
+        self, tx: Stores, collection_id: uuid.UUID, embedding: FloatArray, candidates: list[S]
+    ) -> list[S]:
+        """The candidates, less the persons rejected for a face this close to the probe."""
+        rejected = await tx.rejections.persons_rejected(
+            collection_id, embedding, model=self.model, similarity=REJECTION_SIMILARITY
+        )
+        return [candidate for candidate in candidates if candidate.person_id not in rejected]
 
     async def _person_for(
         self, tx: Stores, collection_id: uuid.UUID, person: NewPerson | uuid.UUID

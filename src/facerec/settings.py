@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     quality_max_roll: float = Field(60, gt=0, le=180, description="Degrees; beyond: extreme_pose.")
     quality_check_on_register: bool = Field(True, description="Refuse to register faces below the bar.")
 
+    # Search without a threshold: `auto` follows the collection's size at this FPIR (docs/ACCURACY.md).
+    search_auto_threshold: bool = Field(
+        True, description="Searches default to threshold=auto; false = the pack's default point."
+    )
+    search_fpir: float = Field(
+        0.01, gt=0, lt=1, description="Share of strangers that threshold=auto lets match somebody."
+    )
+
     # Uploads
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=64 * 64)

@@ -30,6 +30,7 @@ KEYS = f"{UNSCOPED_KEY}; {TEAM_A_KEY}:team-a,shared {TEAM_B_KEY}:team-b"
 UNSCOPED_ROUTES = {
     ("POST", "/api/face/encode"),
     ("POST", "/api/face/verify"),
+    ("POST", "/api/faces/cluster"),
     ("GET", "/api/collections"),
     ("GET", "/metrics"),  # counts across every collection; guarded by any credential (METRICS_PUBLIC)
 }

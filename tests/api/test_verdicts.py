@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
+from facerec.models.far_curve import FAR_CURVES
 from tests.api.faces import Person, people
 from tests.api.helpers import assert_error, image_file
 from tests.photos import Photos
@@ -122,7 +123,13 @@ async def test_two_people_of_one_name_are_each_found_as_themselves(
 
 @pytest.mark.parametrize(
     ("sent", "value", "name"),
-    [(None, 0.40, "default"), ("strict", 0.45, "strict"), ("loose", 0.35, "loose"), ("0.3", 0.3, "custom")],
+    [
+        (None, FAR_CURVES["buffalo_s"].threshold_for(fpir=0.01, persons=1), "auto"),
+        ("default", 0.40, "default"),
+        ("strict", 0.45, "strict"),
+        ("loose", 0.35, "loose"),
+        ("0.3", 0.3, "custom"),
+    ],
 )
 async def test_threshold_by_name_or_number(
     client: httpx.AsyncClient, cast: list[Person], sent: str | None, value: float, name: str

@@ -19,10 +19,11 @@ from facerec.api.limits import RequestLimits
 from facerec.api.origins import SiteGuard, SitePolicy
 from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
-from facerec.api.routes import batch, collections, faces, health, persons, stream, verify, webhooks
+from facerec.api.routes import batch, collections, curation, faces, health, persons, stream, verify, webhooks
 from facerec.api.routes import metrics as metrics_route
 from facerec.api.streaming import StreamSlots
 from facerec.api.text import refuse_unstorable_text
+from facerec.curation import Curator
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
@@ -30,7 +31,7 @@ from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
 from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
-from facerec.service import FaceService
+from facerec.service import FaceService, SearchPolicy
 from facerec.settings import Settings
 from facerec.webhooks.dispatcher import DispatchOptions, dispatching
 from facerec.webhooks.service import WebhookService
@@ -42,6 +43,7 @@ class State(TypedDict):
     settings: Settings
     service: FaceService
     gallery: Gallery
+    curator: Curator
     database: Database
     metrics: Metrics
     runner: BlockingRunner
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
-    for resource in (faces, batch, persons, collections, verify, webhooks):
+    for resource in (faces, batch, persons, collections, verify, curation, webhooks):
         app.include_router(resource.router, dependencies=security)
     app.include_router(stream.router)  # WebSockets are not in the OpenAPI schema; AccessControl guards them
     if settings.public_docs:
@@ -141,12 +143,14 @@ def _lifespan(
                 store_images=settings.store_images,
                 keep_photo_metadata=settings.keep_photo_metadata,
                 quality_bar=settings.quality_bar,
+                search_policy=SearchPolicy(settings.search_auto_threshold, settings.search_fpir),
             )
             logger.info("facerec ready: model %s", engine.pack_name)
             yield State(
                 settings=settings,
                 service=service,
                 gallery=Gallery(database),
+                curator=Curator(service=service, runner=runner, database=database),
                 database=database,
                 metrics=metrics,
                 runner=runner,

@@ -46,6 +46,8 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.NoStoredFaces: 409,
     errors.ExternalIdTaken: 409,
     errors.ModelMismatch: 409,
+    errors.NoFarCurve: 422,
+    errors.OwnFace: 409,
     errors.DatabaseUnavailable: 503,
     errors.Overloaded: 503,
     errors.ModelUnavailable: 503,

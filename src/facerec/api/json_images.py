@@ -67,9 +67,11 @@ def photo_operations(document: dict[str, Any]) -> list[PhotoOperation]:
 
 
 def _is_binary(spec: dict[str, Any]) -> bool:
-    """An uploaded file: `contentMediaType` in OpenAPI 3.1 (`format: binary` in 3.0), maybe optional."""
+    """An uploaded file: `contentMediaType` in OpenAPI 3.1 (`format: binary` in 3.0), maybe optional, or a
+    list of them (repeated parts)."""
     here = "contentMediaType" in spec or spec.get("format") == "binary"
-    return here or any(_is_binary(option) for option in spec.get("anyOf", []))
+    options = [*spec.get("anyOf", []), *([spec["items"]] if spec.get("type") == "array" else [])]
+    return here or any(_is_binary(option) for option in options)
 
 
 def _path_pattern(path_format: str) -> re.Pattern[str]:
@@ -139,12 +141,13 @@ class JsonImages:
 
     def _form(self, fields: dict[str, Any], photo_fields: frozenset[str]) -> tuple[bytes, str]:
         boundary = secrets.token_hex(16)
-        parts = []
+        parts: list[bytes] = []
         for name, value in fields.items():
             if value is None:
                 continue
             if name in photo_fields:
-                parts.append(_file_part(boundary, name, self._photo(name, value)))
+                photos = value if isinstance(value, list) else [value]
+                parts.extend(_file_part(boundary, name, self._photo(name, photo)) for photo in photos)
             else:
                 parts.append(_field_part(boundary, name, _form_text(value)))
         return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
@@ -226,7 +229,9 @@ def add_json_bodies(app: FastAPI) -> None:
         json_schema = copy.deepcopy(schemas[operation.form_schema])
         json_schema["title"] = f"{json_schema.get('title', operation.form_schema)} (JSON)"
         for field in operation.photo_fields:
-            json_schema["properties"][field] = {"type": "string", "description": PHOTO_DESCRIPTION}
+            photo = {"type": "string", "description": PHOTO_DESCRIPTION}
+            listed = json_schema["properties"][field].get("type") == "array"
+            json_schema["properties"][field] = {"type": "array", "items": photo} if listed else photo
         schemas[f"Json{operation.form_schema}"] = json_schema
         content = document["paths"][operation.path_format][operation.method.lower()]["requestBody"]["content"]
         content["application/json"] = {

@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from facerec.api.text import unstorable_strings
 from facerec.domain import Metadata, PageCursor
 from facerec.errors import InvalidCursor, InvalidText
-from facerec.models.thresholds import ThresholdName
+from facerec.models.thresholds import AUTO, Auto, ThresholdName
 
 MAX_NAME_LENGTH = 200
 MAX_URL_LENGTH = 2048
@@ -135,6 +135,17 @@ def parse_threshold(value: Any) -> float | ThresholdName | None:
     return number
 
 
+def parse_search_threshold(value: Any) -> float | ThresholdName | Auto | None:
+    """As `parse_threshold`, or `auto`: follow the number of persons searched."""
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return parse_threshold(value)
+    except ValueError as error:
+        names = ", ".join([*ThresholdName, AUTO])
+        raise ValueError(f"threshold must be a number from -1 to 1 or one of {names}") from error
+
+
 def _check_depth(value: Metadata) -> None:
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
@@ -171,6 +182,27 @@ ThresholdForm = Annotated[
     Field(
         description="Minimum similarity: a number from -1 to 1, or the model pack's operating point "
         "strict, default or loose (docs/ACCURACY.md). Default: default."
+    ),
+]
+
+
+SearchThresholdForm = Annotated[
+    float | ThresholdName | Auto | None,
+    BeforeValidator(parse_search_threshold),
+    Field(
+        description="Minimum similarity: a number from -1 to 1, an operating point (strict, default, "
+        "loose), or auto: the threshold at which a stranger matches somebody with probability `fpir`, "
+        "given how many persons the collection holds (docs/ACCURACY.md). Default: auto, unless the "
+        "service is configured otherwise (SEARCH_AUTO_THRESHOLD)."
+    ),
+]
+FpirForm = Annotated[
+    float | None,
+    Field(
+        gt=0,
+        lt=1,
+        description="With threshold=auto: the share of strangers allowed to match somebody, e.g. 0.01. "
+        "Default: the service's SEARCH_FPIR (0.01).",
     ),
 ]
 

@@ -197,7 +197,8 @@ ThresholdValue = Annotated[float, Field(description="Similarity cut-off applied.
 ThresholdLabel = Annotated[
     str,
     Field(
-        description="Its operating point: strict, default, loose, or custom for a number sent.",
+        description="Its operating point: strict, default, loose, custom for a number sent, or auto "
+        "(searches: from the persons searched and the FPIR aimed at).",
         examples=["default"],
     ),
 ]
@@ -209,6 +210,14 @@ class SearchAnswer(ApiModel):
     model: str = Field(examples=["buffalo_s"])
     threshold: ThresholdValue
     threshold_name: ThresholdLabel
+    fpir: float | None = Field(
+        None,
+        description="threshold=auto only: the share of strangers the threshold lets match somebody.",
+        examples=[0.01],
+    )
+    persons: int | None = Field(
+        None, description="threshold=auto only: the persons of the collection searched.", examples=[100]
+    )
     ambiguity_margin: float = Field(description="Of the model pack (docs/ACCURACY.md).", examples=[0.06])
     face: DetectedFaceOut = Field(description="The query face (the most prominent face of the photo).")
     face_count: int = Field(description="How many faces the detector found in the photo.")

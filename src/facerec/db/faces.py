@@ -167,15 +167,75 @@ class FaceStore:
             collection_id,
             model,
         )
-        return [
-            FaceVector(
-                id=row["id"],
-                person_id=row["person_id"],
-                display_name=row["display_name"],
-                embedding=np.asarray(row["face_vec"].to_numpy(), dtype=np.float32),
+        return [_vector(row) for row in rows]
+
+    async def sample(self, collection_id: UUID, *, model: str, limit: int) -> list[FaceVector]:
+        """At most `limit` faces of `model`, spread over persons: every person's first face, then every
+        person's second, and so on. Reads every face's row of the collection once (a sequential scan and a
+        sort, linear in its faces)."""
+        rows = await self._connection.fetch(
+            """
+            SELECT id, person_id, display_name, face_vec FROM (
+                SELECT id, person_id, display_name, face_vec,
+                       row_number() OVER (PARTITION BY person_id ORDER BY inserted_at, id) AS nth
+                FROM faces WHERE collection_id = $1 AND model = $2
+            ) AS numbered
+            ORDER BY nth, person_id
+            LIMIT $3
+            """,
+            collection_id,
+            model,
+            limit,
+        )
+        return [_vector(row) for row in rows]
+
+    async def of_persons_or_singletons(
+        self, collection_id: UUID, person_ids: list[UUID] | None, *, model: str, limit: int
+    ) -> list[FaceVector]:
+        """The faces of `model` of these persons or, without persons, of the persons who have exactly one
+        face; oldest first, at most `limit`."""
+        rows = await self._connection.fetch(
+            """
+            SELECT f.id, f.person_id, f.display_name, f.face_vec FROM faces AS f
+            WHERE f.collection_id = $1 AND f.model = $2
+              AND CASE WHEN $3::uuid[] IS NULL
+                       THEN NOT EXISTS (SELECT 1 FROM faces AS g WHERE g.person_id = f.person_id
+                                                                   AND g.id <> f.id)
+                       ELSE f.person_id = ANY($3::uuid[]) END
+            ORDER BY f.inserted_at, f.id
+            LIMIT $4
+            """,
+            collection_id,
+            model,
+            person_ids,
+            limit,
+        )
+        return [_vector(row) for row in rows]
+
+    async def move(self, collection_id: UUID, face_ids: list[UUID], person_id: UUID) -> list[UUID]:
+        """Give these faces to the person (who must be locked, `PersonStore.lock`); the persons they
+        belonged to. A face absent from the collection is `FaceNotFound`."""
+        rows = await self._connection.fetch(
+            """
+            WITH moved AS (
+                SELECT f.id, f.person_id FROM faces AS f
+                WHERE f.id = ANY($1::uuid[]) AND f.collection_id = $2 FOR UPDATE
+            ), updated AS (
+                UPDATE faces AS f SET person_id = $3, updated_at = now(),
+                       display_name = (SELECT p.display_name FROM persons AS p WHERE p.id = $3)
+                FROM moved WHERE f.id = moved.id
+                RETURNING f.id
             )
-            for row in rows
-        ]
+            SELECT moved.id, moved.person_id FROM moved JOIN updated ON updated.id = moved.id
+            """,
+            face_ids,
+            collection_id,
+            person_id,
+        )
+        missing = set(face_ids) - {row["id"] for row in rows}
+        if missing:
+            raise FaceNotFound(f"no face with id {min(missing)}")
+        return list(dict.fromkeys(row["person_id"] for row in rows if row["person_id"] != person_id))
 
     async def page(
         self,
@@ -251,6 +311,15 @@ def _match(row: Any) -> Match:
         display_name=row["display_name"],
         score=row["score"],
         image_url=row["image_url"],
+    )
+
+
+def _vector(row: Any) -> FaceVector:
+    return FaceVector(
+        id=row["id"],
+        person_id=row["person_id"],
+        display_name=row["display_name"],
+        embedding=np.asarray(row["face_vec"].to_numpy(), dtype=np.float32),
     )
 
 

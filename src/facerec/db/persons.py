@@ -41,6 +41,14 @@ class PersonStore:
             raise _absent(person_id)
         return _record(row)
 
+    async def count(self, collection_id: UUID) -> int:
+        """How many persons the collection holds: one index scan of `persons_collection_created`, linear
+        in the collection's persons."""
+        count: int = await self._connection.fetchval(
+            "SELECT count(*) FROM persons WHERE collection_id = $1", collection_id
+        )
+        return count
+
     async def lock(self, collection_id: UUID, person_id: UUID) -> None:
         """Hold the person until the transaction ends, so that no face is added while they are deleted
         (the foreign key refuses it anyway; this turns the refusal into `PersonNotFound` before any work)."""
@@ -103,6 +111,19 @@ class PersonStore:
                 display_name,
             )
         return await self.get(collection_id, person_id)
+
+    async def delete_faceless(self, collection_id: UUID, person_ids: list[UUID]) -> list[UUID]:
+        """Erase those of these persons who have no face left; their ids."""
+        rows = await self._connection.fetch(
+            """
+            DELETE FROM persons AS p WHERE p.id = ANY($1::uuid[]) AND p.collection_id = $2
+              AND NOT EXISTS (SELECT 1 FROM faces AS f WHERE f.person_id = p.id)
+            RETURNING p.id
+            """,
+            person_ids,
+            collection_id,
+        )
+        return [row["id"] for row in rows]
 
     async def delete(self, collection_id: UUID, person_id: UUID) -> None:
         """Erase the person with every face and photo (ON DELETE CASCADE)."""

@@ -9,6 +9,7 @@ from facerec.db.collections import CollectionStore
 from facerec.db.database import Database
 from facerec.db.faces import FaceStore
 from facerec.db.persons import PersonStore
+from facerec.db.rejections import RejectionStore
 from facerec.db.webhooks import WebhookStore
 
 
@@ -20,6 +21,7 @@ class Stores:
         self.persons = PersonStore(connection)
         self.faces = FaceStore(connection)
         self.webhooks = WebhookStore(connection)
+        self.rejections = RejectionStore(connection)
 
 
 @asynccontextmanager

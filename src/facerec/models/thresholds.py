@@ -3,7 +3,18 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from facerec.models.far_curve import FarCurve
+
 CUSTOM = "custom"  # the name reported for a threshold given as a number
+
+
+class Auto(StrEnum):
+    """A search threshold that follows the number of persons searched (`FarCurve`)."""
+
+    AUTO = "auto"
+
+
+AUTO = Auto.AUTO
 
 
 class ThresholdName(StrEnum):
@@ -34,7 +45,9 @@ class OperatingPoints:
 @dataclass(frozen=True)
 class Threshold:
     value: float
-    name: str  # a ThresholdName, or CUSTOM
+    name: str  # a ThresholdName, CUSTOM or AUTO
+    fpir: float | None = None  # AUTO only: the false-positive identification rate aimed at
+    persons: int | None = None  # AUTO only: the persons searched
 
     @classmethod
     def choose(cls, points: OperatingPoints, choice: float | ThresholdName | None) -> "Threshold":
@@ -44,3 +57,10 @@ class Threshold:
         if isinstance(choice, ThresholdName):
             return cls(points.value(choice), choice.value)
         return cls(choice, CUSTOM)
+
+    @classmethod
+    def follow(cls, curve: FarCurve, *, fpir: float, persons: int) -> "Threshold":
+        """The search threshold at which a stranger matches one of `persons` people with probability
+        `fpir` (an empty gallery is treated as one person)."""
+        searched = max(persons, 1)
+        return cls(curve.threshold_for(fpir=fpir, persons=searched), AUTO.value, fpir, persons)

@@ -2,7 +2,6 @@
 
 from facerec.matching import Verdict
 from facerec.models.faces import FloatArray
-from facerec.models.thresholds import Threshold
 from facerec.service import FaceService, ThresholdChoice
 from facerec.stream.identity import Person, Recognition
 
@@ -17,9 +16,8 @@ class ServicePersonSearch:
     async def identify(
         self, collection: str, embedding: FloatArray, *, threshold: ThresholdChoice
     ) -> Recognition | None:
-        cutoff = Threshold.choose(self._service.operating_points, threshold)
-        decision = await self._service.search_persons_by_embedding(
-            collection, embedding, top_k=1, cutoff=cutoff
+        _, decision = await self._service.search_persons_by_embedding(
+            collection, embedding, top_k=1, threshold=threshold
         )
         if decision.verdict is Verdict.AMBIGUOUS:
             return None

@@ -11,9 +11,10 @@ from facerec.api.errors import documented_errors
 from facerec.api.face_form import FaceFormDep, registered
 from facerec.api.params import (
     DisplayName,
+    FpirForm,
     PageCursorQuery,
     PageLimit,
-    ThresholdForm,
+    SearchThresholdForm,
     decode_cursor,
     encode_cursor,
 )
@@ -119,11 +120,12 @@ async def search(
     collection: CollectionDep,
     image: ImageDep,
     top_k: Annotated[int, Form(alias="topK", ge=1, le=100)] = 5,
-    threshold: Annotated[ThresholdForm, Form()] = None,
+    threshold: Annotated[SearchThresholdForm, Form()] = None,
+    fpir: Annotated[FpirForm, Form()] = None,
 ) -> SearchResponse:
     """Find the stored faces most similar to the most prominent face of the photo, and say whether the top
     match identifies one person (`verdict`)."""
-    result = await service.search(collection, image, top_k=top_k, threshold=threshold)
+    result = await service.search(collection, image, top_k=top_k, threshold=threshold, fpir=fpir)
     return SearchResponse(
         **search_answer(service, result.threshold, result.query),
         verdict=result.verdict,
@@ -138,6 +140,8 @@ def search_answer(service: FaceService, threshold: Threshold, query: Encoding) -
         model=service.model,
         threshold=threshold.value,
         threshold_name=threshold.name,
+        fpir=threshold.fpir,
+        persons=threshold.persons,
         ambiguity_margin=service.operating_points.ambiguity_margin,
         face=DetectedFaceOut.of_encoded(query.faces[0], service.quality_bar),
         face_count=query.detected,

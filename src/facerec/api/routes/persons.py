@@ -10,9 +10,10 @@ from facerec.api.face_form import FaceFormDep, registered
 from facerec.api.gallery_schemas import PersonCreate, PersonOut, PersonPageOut, PersonUpdate
 from facerec.api.params import (
     DisplayName,
+    FpirForm,
     PageCursorQuery,
     PageLimit,
-    ThresholdForm,
+    SearchThresholdForm,
     decode_cursor,
     encode_cursor,
 )
@@ -57,11 +58,12 @@ async def search_persons(
     collection: CollectionDep,
     image: ImageDep,
     top_k: Annotated[int, Form(alias="topK", ge=1, le=100)] = 5,
-    threshold: Annotated[ThresholdForm, Form()] = None,
+    threshold: Annotated[SearchThresholdForm, Form()] = None,
+    fpir: Annotated[FpirForm, Form()] = None,
 ) -> PersonSearchResponse:
     """Find the persons most like the most prominent face of the photo: each person is scored on all their
     faces, and the verdict says whether the top person is identified."""
-    result = await service.search_persons(collection, image, top_k=top_k, threshold=threshold)
+    result = await service.search_persons(collection, image, top_k=top_k, threshold=threshold, fpir=fpir)
     return PersonSearchResponse(
         **search_answer(service, result.threshold, result.query),
         verdict=result.verdict,
