@@ -29,6 +29,7 @@ from bench.accuracy.report import (
 )
 from bench.accuracy.verdicts import margin_table, verdict_searches
 from bench.accuracy.verification import PairScores, Verification, score_pairs, verify
+from facerec.imaging.intake import ImageLimits
 from facerec.models.faces import FloatArray
 from facerec.models.loader import load_engine
 from facerec.models.packs import PACKS
@@ -78,7 +79,8 @@ def main() -> None:
     engine = load_engine(settings)
     photos = read_photos(args.dataset)
     print(f"embedding {len(photos)} photos with {args.pack}", file=sys.stderr, flush=True)
-    embeddings = embed_all(engine, args.dataset, photos, settings.max_image_pixels)
+    limits = ImageLimits(settings.max_image_pixels, settings.max_decode_bytes)
+    embeddings = embed_all(engine, args.dataset, photos, limits)
     vectors = embeddings.vectors
     verifications = [verify(scores) for scores in pair_sets(args.dataset, photos, vectors)]
     everything = verifications[-1]
@@ -87,7 +89,7 @@ def main() -> None:
     print("searching with verdicts, and trying the quality bar on worse copies", file=sys.stderr, flush=True)
     verdicts = verdict_searches(photos, vectors, held_out_groups(photos))
     bar = settings.quality_bar
-    effects = bar_effects(engine, args.dataset, photos, embeddings, bar, settings.max_image_pixels)
+    effects = bar_effects(engine, args.dataset, photos, embeddings, bar, limits)
     sections = [
         header(args.pack, args.dataset, photos, embeddings, args.threads),
         verification_table(verifications),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from facerec.errors import FacerecError
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import EncodedFace, FloatArray
 from facerec.models.quality import FaceQuality
@@ -68,18 +68,18 @@ def labelled_pairs(photos: Sequence[Photo]) -> list[Pair]:
     ]
 
 
-def embed(engine: FaceEngine, image_path: Path, max_pixels: int) -> EncodedFace:
-    image = decode_image(image_path.read_bytes(), max_pixels=max_pixels)
+def embed(engine: FaceEngine, image_path: Path, limits: ImageLimits) -> EncodedFace:
+    image = decode_image(image_path.read_bytes(), limits)
     return engine.encode(image.pixels, all_faces=False).faces[0]
 
 
-def embed_all(engine: FaceEngine, dataset: Path, photos: Sequence[Photo], max_pixels: int) -> Embeddings:
+def embed_all(engine: FaceEngine, dataset: Path, photos: Sequence[Photo], limits: ImageLimits) -> Embeddings:
     started = time.perf_counter()
     faces: dict[str, EncodedFace] = {}
     failures: list[Failure] = []
     for photo in photos:
         try:
-            faces[photo.path] = embed(engine, dataset / photo.path, max_pixels)
+            faces[photo.path] = embed(engine, dataset / photo.path, limits)
         except FacerecError as error:
             failures.append(Failure(photo.path, error.code, error.message))
     return Embeddings(

@@ -8,7 +8,7 @@ from facerec.db.faces import FaceStore
 from facerec.db.records import FaceRecord, Match, Metadata, NewFace, StoredImage
 from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, PoorQuality
 from facerec.executor import BlockingRunner
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.matching import CANDIDATES, Verdict, decide_pair, decide_search
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import EncodedFace, Encoding, FloatArray
@@ -55,7 +55,7 @@ class FaceService:
         engine: FaceEngine,
         runner: BlockingRunner,
         store: FaceStore,
-        max_image_pixels: int,
+        image_limits: ImageLimits,
         store_images: bool,
         quality_bar: QualityBar,
     ) -> None:
@@ -63,7 +63,7 @@ class FaceService:
         self.quality_bar = quality_bar
         self._runner = runner
         self._store = store
-        self._max_image_pixels = max_image_pixels
+        self._image_limits = image_limits
         self._store_images = store_images
 
     @property
@@ -161,5 +161,5 @@ class FaceService:
             )
 
     def _encode(self, data: bytes, all_faces: bool) -> tuple[Encoding, str]:
-        image = decode_image(data, max_pixels=self._max_image_pixels)
+        image = decode_image(data, self._image_limits)
         return self.engine.encode(image.pixels, all_faces=all_faces), image.media_type

@@ -19,6 +19,7 @@ from facerec.db.embedded import embedded_postgres_server
 from facerec.db.faces import FaceStore
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
+from facerec.imaging.intake import ImageLimits
 from facerec.models.loader import load_engine
 from facerec.service import FaceService
 from facerec.settings import Settings
@@ -93,7 +94,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 engine=engine,
                 runner=runner,
                 store=store,
-                max_image_pixels=settings.max_image_pixels,
+                image_limits=ImageLimits(settings.max_image_pixels, settings.max_decode_bytes),
                 store_images=settings.store_images,
                 quality_bar=settings.quality_bar,
             )
