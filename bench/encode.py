@@ -1,19 +1,22 @@
 """Benchmark POST /api/face/encode against insightface's own FaceAnalysis, in the same run.
 
-    python -m bench.encode [--image PATH] [--requests 60] [--seconds 20] [--clients 1,2,4]
+    python -m bench.encode [--requests 40] [--seconds 15] [--clients 1,2,4] [--configs 2x1,2x2,1x0]
 
-For each service configuration (inference workers x ONNX Runtime threads) it starts `facerec serve` on a
-loopback port (embedded Postgres in a temporary directory), then measures, alternating service and
-library so that both see the same load on a shared machine:
-- latency: sequential requests, p50/p95, each followed by FaceAnalysis.get() on the same bytes
-  (cv2 decode included);
-- throughput: N concurrent clients for a fixed time, each window followed by one of the library's
-  (its best of one loop with ONNX Runtime's default threads and two threads sharing one FaceAnalysis).
+Two sets of photos, side by side: small (faces-celeba, at most 400 px) and large (faces-deepface photos of
+at least 2 megapixels). For each service configuration (inference workers x ONNX Runtime threads; 0 = all
+cores) it starts `facerec serve` on a loopback port (embedded Postgres in a temporary directory), then
+measures, alternating service and library so that both see the same load on a shared machine:
+- latency: rounds of small-service, small-library, large-service, large-library on the next photo of each
+  set; p50/p95 per set (the library's time includes cv2.imdecode and FaceAnalysis.get, buffalo_s, det 640);
+- throughput: N concurrent clients for a fixed time cycling through both sets, each window followed by one
+  of the library's (its best of one loop and two threads sharing one FaceAnalysis).
 Prints a markdown report.
 """
 
 import argparse
 import asyncio
+import functools
+import itertools
 import os
 import statistics
 import tempfile
@@ -28,14 +31,18 @@ import httpx
 import insightface
 import numpy as np
 from insightface.app import FaceAnalysis
+from PIL import Image
 
 from bench.harness import machine, running_service
 from facerec.models.packs import PACKS
 from facerec.models.store import bundled_model_dir
 
-DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-deepface" / "img1.jpg"
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_IMAGE = DATA / "faces-deepface" / "img1.jpg"
 FALLBACK_IMAGE = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"
-CONFIGS = ((1, 0), (2, 1), (1, 2))  # (INFERENCE_WORKERS, INTRA_OP_THREADS); 0 = all cores
+SMALL_SIDE = 400
+LARGE_PIXELS = 2_000_000
+SET_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -45,11 +52,31 @@ class Latency:
 
 
 @dataclass(frozen=True)
-class ServiceResult:
+class Config:
     workers: int
-    threads: int
-    latency: Latency
-    library_latency: Latency  # measured alternately with `latency`
+    threads: int  # 0 = all cores
+
+    @property
+    def label(self) -> str:
+        return f"{self.workers} x {self.threads or 'all'}"
+
+
+@dataclass(frozen=True)
+class PhotoSet:
+    name: str
+    photos: list[bytes]
+
+
+@dataclass(frozen=True)
+class PairedLatency:
+    service: Latency
+    library: Latency
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    config: Config
+    latency: dict[str, PairedLatency]  # photo set -> (service, library), measured alternately
     throughput: dict[int, float]  # clients -> requests per second
     library_throughput: float  # the library's best, measured in windows alternating with the service's
     rss_mib: float
@@ -58,6 +85,25 @@ class ServiceResult:
 def latency_of(samples: list[float]) -> Latency:
     ordered = sorted(samples)
     return Latency(statistics.median(ordered) * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000)
+
+
+def photo_sets() -> list[PhotoSet]:
+    """Up to SET_SIZE photos each, the same every run: small (long side <= 400 px) and large (>= 2 MP)."""
+    small = sorted((DATA / "faces-celeba" / "images").glob("*.jpg"))[::128][:SET_SIZE]
+    large = [
+        path for path in sorted((DATA / "faces-deepface").glob("img*.jpg")) if _pixels(path) >= LARGE_PIXELS
+    ][:SET_SIZE]
+    if not small or not large:
+        raise SystemExit(f"the benchmark needs faces-celeba and faces-deepface in {DATA}")
+    return [
+        PhotoSet(f"small (<= {SMALL_SIDE} px, {len(small)} photos)", [p.read_bytes() for p in small]),
+        PhotoSet(f"large (>= 2 MP, {len(large)} photos)", [p.read_bytes() for p in large]),
+    ]
+
+
+def _pixels(path: Path) -> int:
+    with Image.open(path) as image:
+        return image.width * image.height
 
 
 def library_analysis() -> FaceAnalysis:
@@ -72,24 +118,23 @@ def library_analysis() -> FaceAnalysis:
 def library_once(analysis: FaceAnalysis, data: bytes) -> None:
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if not analysis.get(image):
-        raise SystemExit("the library found no face in the benchmark image")
+        raise SystemExit("the library found no face in a benchmark photo")
 
 
-def time_calls(call: Callable[[], None], count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
+def timed(call: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
 
 
-def library_throughput(analysis: FaceAnalysis, data: bytes, seconds: float, threads: int) -> float:
+def library_throughput(analysis: FaceAnalysis, photos: list[bytes], seconds: float, threads: int) -> float:
     done = [0] * threads
     deadline = time.perf_counter() + seconds
 
     def loop(slot: int) -> None:
-        while time.perf_counter() < deadline:
+        for data in itertools.cycle(photos):
+            if time.perf_counter() >= deadline:
+                return
             library_once(analysis, data)
             done[slot] += 1
 
@@ -101,30 +146,40 @@ def library_throughput(analysis: FaceAnalysis, data: bytes, seconds: float, thre
     return sum(done) / seconds
 
 
-def paired_latency(base_url: str, analysis: FaceAnalysis, data: bytes, count: int) -> tuple[Latency, Latency]:
-    """(service, library) latency, the two calls alternating so that both see the same machine load."""
-    files = {"image": ("face.jpg", data, "image/jpeg")}
+def paired_latency(
+    base_url: str, analysis: FaceAnalysis, sets: list[PhotoSet], rounds: int
+) -> dict[str, PairedLatency]:
+    """Each round: for each set, its next photo to the service, then the same photo to the library."""
+    samples: dict[str, tuple[list[float], list[float]]] = {s.name: ([], []) for s in sets}
     with httpx.Client(base_url=base_url, timeout=60) as client:
 
-        def call() -> None:
+        def service_once(data: bytes) -> None:
+            files = {"image": ("face.jpg", data, "image/jpeg")}
             client.post("/api/face/encode", files=files).raise_for_status()
 
-        time_calls(call, 3)  # connection and caches
-        service: list[float] = []
-        library: list[float] = []
-        for _ in range(count):
-            service += time_calls(call, 1)
-            library += time_calls(lambda: library_once(analysis, data), 1)
-        return latency_of(service), latency_of(library)
+        for photo_set in sets:  # connection and caches
+            service_once(photo_set.photos[0])
+        for index in range(rounds):
+            for photo_set in sets:
+                data = photo_set.photos[index % len(photo_set.photos)]
+                service, library = samples[photo_set.name]
+                service.append(timed(functools.partial(service_once, data)))
+                library.append(timed(functools.partial(library_once, analysis, data)))
+    return {
+        name: PairedLatency(latency_of(service), latency_of(library))
+        for name, (service, library) in samples.items()
+    }
 
 
-async def service_throughput(base_url: str, data: bytes, clients: int, seconds: float) -> float:
+async def service_throughput(base_url: str, photos: list[bytes], clients: int, seconds: float) -> float:
     deadline = time.perf_counter() + seconds
     done = 0
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
+    async def client_loop(client: httpx.AsyncClient, offset: int) -> None:
         nonlocal done
-        while time.perf_counter() < deadline:
+        for data in itertools.islice(itertools.cycle(photos), offset, None):
+            if time.perf_counter() >= deadline:
+                return
             response = await client.post(
                 "/api/face/encode", files={"image": ("face.jpg", data, "image/jpeg")}
             )
@@ -133,68 +188,88 @@ async def service_throughput(base_url: str, data: bytes, clients: int, seconds: 
 
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        await asyncio.gather(*(client_loop(client, offset) for offset in range(clients)))
         return done / (time.perf_counter() - started)
 
 
 def bench_service(
-    workers: int, threads: int, analysis: FaceAnalysis, data: bytes, args: argparse.Namespace
+    config: Config, analysis: FaceAnalysis, sets: list[PhotoSet], args: argparse.Namespace
 ) -> ServiceResult:
     clients = [int(n) for n in args.clients.split(",")]
+    mixed = [data for pair in zip(*(s.photos for s in sets), strict=False) for data in pair]
     with (
         tempfile.TemporaryDirectory(prefix="facerec-bench-") as data_dir,
         running_service(
-            Path(data_dir), INFERENCE_WORKERS=str(workers), INTRA_OP_THREADS=str(threads)
+            Path(data_dir), INFERENCE_WORKERS=str(config.workers), INTRA_OP_THREADS=str(config.threads)
         ) as service,
     ):
-        latency, library_latency = paired_latency(service.base_url, analysis, data, args.requests)
+        latency = paired_latency(service.base_url, analysis, sets, args.requests)
         throughput: dict[int, float] = {}
         library_rates: list[float] = []
         for n in clients:  # each service window is followed by a library window of the same length
-            throughput[n] = asyncio.run(service_throughput(service.base_url, data, n, args.seconds))
-            library_rates.append(max(library_throughput(analysis, data, args.seconds, t) for t in (1, 2)))
+            throughput[n] = asyncio.run(service_throughput(service.base_url, mixed, n, args.seconds))
+            library_rates.append(max(library_throughput(analysis, mixed, args.seconds, t) for t in (1, 2)))
         rss = service.process.memory_info().rss / 2**20
-    library_rate = statistics.median(library_rates)
-    return ServiceResult(workers, threads, latency, library_latency, throughput, library_rate, rss)
+    return ServiceResult(config, latency, throughput, statistics.median(library_rates), rss)
+
+
+def parse_configs(text: str) -> list[Config]:
+    configs = []
+    for item in text.split(","):
+        workers, threads = item.split("x")
+        configs.append(Config(int(workers), int(threads)))
+    return configs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--image", type=Path, default=DEFAULT_IMAGE if DEFAULT_IMAGE.is_file() else FALLBACK_IMAGE
-    )
-    parser.add_argument("--requests", type=int, default=60, help="sequential requests for latency")
-    parser.add_argument("--seconds", type=float, default=20, help="duration of each throughput run")
+    parser.add_argument("--requests", type=int, default=40, help="latency rounds (one photo of each set)")
+    parser.add_argument("--seconds", type=float, default=15, help="duration of each throughput window")
     parser.add_argument("--clients", default="1,2,4", help="concurrent clients for throughput")
+    parser.add_argument(
+        "--configs", default="2x1,2x2,1x0", help="workers x ONNX Runtime threads to try (0 = all cores)"
+    )
     args = parser.parse_args()
-    data = args.image.read_bytes()
+    sets = photo_sets()
     analysis = library_analysis()
-    time_calls(lambda: library_once(analysis, data), 3)
-    results = [bench_service(workers, threads, analysis, data, args) for workers, threads in CONFIGS]
-    report(results, args, len(data))
+    for photo_set in sets:
+        for data in photo_set.photos:  # warm-up, and every photo must show a face
+            library_once(analysis, data)
+    results = [bench_service(config, analysis, sets, args) for config in parse_configs(args.configs)]
+    report(results, args, sets)
 
 
-def report(results: list[ServiceResult], args: argparse.Namespace, size: int) -> None:
+def report(results: list[ServiceResult], args: argparse.Namespace, sets: list[PhotoSet]) -> None:
     print(f"# encode benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
-    print(f"\nImage `{args.image.name}` ({size} bytes). Latency: {args.requests} sequential requests, each")
-    print("followed by the same work in the library (FaceAnalysis buffalo_s, det 640, cv2 decode included).")
-    print(f"Throughput: windows of {args.seconds:.0f} s, each followed by a library window (its best of one")
-    print(f"loop and two threads). Load average at the end: {os.getloadavg()[0]:.1f}.\n")
+    print(f"\nLatency: {args.requests} rounds; in each, every set's next photo goes to the service, then the")
+    print("same photo to the library (FaceAnalysis buffalo_s, det 640, cv2 decode included).")
+    print(
+        f"Throughput: windows of {args.seconds:.0f} s over both sets, each followed by a library window (its"
+    )
+    print(f"best of one loop and two threads). Load average at the end: {os.getloadavg()[0]:.1f}.\n")
+    print("| workers x threads | photos | p50 ms | library p50 ms | p50 ratio | p95 ms | library p95 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        for photo_set in sets:
+            paired = r.latency[photo_set.name]
+            ratio = paired.service.p50_ms / paired.library.p50_ms
+            print(
+                f"| {r.config.label} | {photo_set.name} | {paired.service.p50_ms:.1f} | "
+                f"{paired.library.p50_ms:.1f} | {ratio:.2f}x | {paired.service.p95_ms:.1f} | "
+                f"{paired.library.p95_ms:.1f} |"
+            )
     clients = list(results[0].throughput)
     rates_header = " | ".join(f"{n} client{'s' if n > 1 else ''} /s" for n in clients)
-    print(f"| workers x threads | p50 ms | library p50 ms | ratio | p95 ms | {rates_header} ", end="")
-    print("| library /s | ratio | RSS MiB |")
-    print("|" + " --- |" * (8 + len(clients)))
+    print(f"\n| workers x threads | {rates_header} | library /s | throughput ratio | RSS MiB |")
+    print("|" + " --- |" * (4 + len(clients)))
     for r in results:
         rates = " | ".join(f"{r.throughput[n]:.2f}" for n in clients)
-        latency_ratio = r.latency.p50_ms / r.library_latency.p50_ms
         rate_ratio = max(r.throughput.values()) / r.library_throughput
         print(
-            f"| {r.workers} x {r.threads or 'all'} | {r.latency.p50_ms:.1f} | "
-            f"{r.library_latency.p50_ms:.1f} | {latency_ratio:.2f}x | {r.latency.p95_ms:.1f} | {rates} | "
-            f"{r.library_throughput:.2f} | {rate_ratio:.2f}x | {r.rss_mib:.0f} |"
+            f"| {r.config.label} | {rates} | {r.library_throughput:.2f} | {rate_ratio:.2f}x | "
+            f"{r.rss_mib:.0f} |"
         )
 
 
