@@ -21,6 +21,7 @@ from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import ImageLimits
 from facerec.models.loader import load_engine
+from facerec.models.sessions import check_device
 from facerec.service import FaceService
 from facerec.settings import Settings
 
@@ -36,6 +37,7 @@ class State(TypedDict):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    check_device(settings.device)
     app = FastAPI(
         title="facerec",
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
