@@ -129,15 +129,16 @@ def timed(call: Callable[[], None]) -> float:
     return time.perf_counter() - started
 
 
-def library_throughput(analysis: FaceAnalysis, photos: list[bytes], seconds: float, threads: int) -> float:
+def threaded_rate(call: Callable[[bytes], None], photos: list[bytes], threads: int, seconds: float) -> float:
+    """Calls per second of `threads` threads, each cycling through the photos from its own offset."""
     done = [0] * threads
     deadline = time.perf_counter() + seconds
 
     def loop(slot: int) -> None:
-        for data in itertools.cycle(photos):
+        for data in itertools.islice(itertools.cycle(photos), slot, None):
             if time.perf_counter() >= deadline:
                 return
-            library_once(analysis, data)
+            call(data)
             done[slot] += 1
 
     workers = [threading.Thread(target=loop, args=(slot,)) for slot in range(threads)]
@@ -210,7 +211,8 @@ def bench_service(
         library_rates: list[float] = []
         for n in clients:  # each service window is followed by a library window of the same length
             throughput[n] = asyncio.run(service_throughput(service.base_url, mixed, n, args.seconds))
-            library_rates.append(max(library_throughput(analysis, mixed, args.seconds, t) for t in (1, 2)))
+            library = functools.partial(library_once, analysis)
+            library_rates.append(max(threaded_rate(library, mixed, t, args.seconds) for t in (1, 2)))
         rss = service.process.memory_info().rss / 2**20
     return ServiceResult(config, latency, throughput, statistics.median(library_rates), rss)
 

@@ -12,12 +12,19 @@ one engine, cycling through both sets. Prints a markdown report.
 import argparse
 import functools
 import itertools
-import threading
 import time
 
 import onnxruntime as ort
 
-from bench.encode import PhotoSet, latency_of, library_analysis, library_once, photo_sets, timed
+from bench.encode import (
+    PhotoSet,
+    latency_of,
+    library_analysis,
+    library_once,
+    photo_sets,
+    threaded_rate,
+    timed,
+)
 from bench.harness import machine
 from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
@@ -28,25 +35,6 @@ from facerec.settings import Settings
 
 def service_once(engine: FaceEngine, limits: ImageLimits, data: bytes) -> None:
     engine.encode(decode_image(data, limits).pixels, all_faces=False)
-
-
-def throughput(call: "functools.partial[None]", photos: list[bytes], threads: int, seconds: float) -> float:
-    done = [0] * threads
-    deadline = time.perf_counter() + seconds
-
-    def loop(slot: int) -> None:
-        for data in itertools.islice(itertools.cycle(photos), slot, None):
-            if time.perf_counter() >= deadline:
-                return
-            call(data)
-            done[slot] += 1
-
-    workers = [threading.Thread(target=loop, args=(slot,)) for slot in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return sum(done) / seconds
 
 
 def main() -> None:
@@ -76,8 +64,8 @@ def main() -> None:
     mixed = [data for pair in zip(*(s.photos for s in sets), strict=False) for data in pair]
     print("\n| threads | facerec /s | library /s | ratio |\n| --- | --- | --- | --- |")
     for threads in (int(n) for n in args.threads.split(",")):
-        rate = throughput(ours, mixed, threads, args.seconds)
-        library_rate = throughput(theirs, mixed, threads, args.seconds)
+        rate = threaded_rate(ours, mixed, threads, args.seconds)
+        library_rate = threaded_rate(theirs, mixed, threads, args.seconds)
         print(f"| {threads} | {rate:.1f} | {library_rate:.1f} | {rate / library_rate:.2f}x |")
 
 
