@@ -13,7 +13,7 @@ from PIL import Image
 
 from facerec.models.faces import ImageArray
 
-BAND_ROWS = 256
+BAND_PIXELS = 1 << 18  # a band's temporaries stay within a few MiB, whatever the width
 WIDE_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})  # 16-bit grey, as Pillow opens it
 ALPHA_MODES = frozenset({"RGBA", "LA", "PA"})
 ORIENTATION_TAG = 0x0112
@@ -27,8 +27,9 @@ def to_bgr(image: Image.Image) -> ImageArray:
     width, height = image.size
     bgr = np.empty((height, width, 3), dtype=np.uint8)
     convert = _band_converter(image)
-    for top in range(0, height, BAND_ROWS):
-        bottom = min(height, top + BAND_ROWS)
+    rows = max(1, BAND_PIXELS // width)
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
         bgr[top:bottom] = convert(image.crop((0, top, width, bottom)))
     return bgr
 
@@ -84,7 +85,10 @@ def _plain(band: Image.Image) -> ImageArray:
 
 
 def _on_white(band: Image.Image) -> ImageArray:
-    rgba = np.asarray(band.convert("RGBA"), dtype=np.uint16)
-    alpha = rgba[:, :, 3:]
-    blended = (rgba[:, :, :3] * alpha + _WHITE * (_WHITE - alpha) + 127) // _WHITE
-    return np.asarray(cv2.cvtColor(blended.astype(np.uint8), cv2.COLOR_RGB2BGR), dtype=np.uint8)
+    rgba = np.asarray(band.convert("RGBA"))
+    alpha = rgba[:, :, 3:].astype(np.uint16)
+    blended = rgba[:, :, 2::-1].astype(np.uint16)  # BGR
+    blended *= alpha
+    blended += _WHITE * (_WHITE - alpha) + 127
+    blended //= _WHITE
+    return blended.astype(np.uint8)
