@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +175,10 @@ def paired_latency(
     }
 
 
-async def service_throughput(base_url: str, photos: list[bytes], clients: int, seconds: float) -> float:
+async def service_throughput(
+    base_urls: list[str], photos: list[bytes], clients: int, seconds: float
+) -> float:
+    """Requests per second of `clients` concurrent clients, dealt round-robin over the services."""
     deadline = time.perf_counter() + seconds
     done = 0
 
@@ -189,9 +193,12 @@ async def service_throughput(base_url: str, photos: list[bytes], clients: int, s
             response.raise_for_status()
             done += 1
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+    async with AsyncExitStack() as stack:
+        http = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=120)) for url in base_urls
+        ]
         started = time.perf_counter()
-        await asyncio.gather(*(client_loop(client, offset) for offset in range(clients)))
+        await asyncio.gather(*(client_loop(http[slot % len(http)], slot) for slot in range(clients)))
         return done / (time.perf_counter() - started)
 
 
@@ -210,7 +217,7 @@ def bench_service(
         throughput: dict[int, float] = {}
         library_rates: list[float] = []
         for n in clients:  # each service window is followed by a library window of the same length
-            throughput[n] = asyncio.run(service_throughput(service.base_url, mixed, n, args.seconds))
+            throughput[n] = asyncio.run(service_throughput([service.base_url], mixed, n, args.seconds))
             library = functools.partial(library_once, analysis)
             library_rates.append(max(threaded_rate(library, mixed, t, args.seconds) for t in (1, 2)))
         rss = service.process.memory_info().rss / 2**20
