@@ -4,7 +4,7 @@
 
 Makes each input at the given size (smooth content, so each file stays under the upload limit): 16-bit
 grey and 16-bit RGB PNG, 8- and 16-bit RGBA PNG, 32-bit integer and float TIFF, CMYK JPEG, progressive
-JPEG (4:4:4, the largest coefficient buffer) and a baseline JPEG for reference. Each is decoded by
+JPEG (4:4:4, the largest coefficient buffer; and 4:2:0) and a baseline JPEG for reference. Each is decoded by
 `decode_image` in a new Python process; the peak RSS above the process's own before the call is compared
 with the decoded 8-bit RGB size (width x height x 3); the goal is at most 3x. With --before, the same
 inputs are also decoded by the facerec package in SRC_DIR (another checkout's `src`), alternating.
@@ -82,6 +82,9 @@ def inputs(width: int, height: int) -> dict[str, Callable[[], bytes]]:
         "CMYK JPEG": lambda: pillow(Image.fromarray(rgb8).convert("CMYK"), "JPEG", quality=90),
         "progressive JPEG (4:4:4)": lambda: pillow(
             Image.fromarray(rgb8), "JPEG", quality=90, progressive=True, subsampling=0
+        ),
+        "progressive JPEG (4:2:0)": lambda: pillow(
+            Image.fromarray(rgb8), "JPEG", quality=90, progressive=True, subsampling=2
         ),
         "baseline JPEG": lambda: pillow(Image.fromarray(rgb8), "JPEG", quality=90),
     }

@@ -53,7 +53,7 @@ def main() -> None:
     ours = functools.partial(service_once, engine, limits)
     analysis = library_analysis(cuda=True)
     theirs = functools.partial(library_once, analysis)
-    sets = photo_sets()
+    sets = photo_sets(analysis)
     for photo_set in sets:
         for data in photo_set.photos:  # warm-up: CUDA kernels and cuDNN choices per shape
             ours(data)

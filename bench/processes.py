@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.encode import photo_sets, service_throughput
+from bench.encode import library_analysis, photo_sets, service_throughput
 from bench.harness import Service, machine, running_service, running_services
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2, help="alternating windows of each setup")
     args = parser.parse_args()
-    photos = [data for photo_set in photo_sets() for data in photo_set.photos]
+    photos = [data for photo_set in photo_sets(library_analysis()) for data in photo_set.photos]
     print(f"# processes benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}\n")
     with tempfile.TemporaryDirectory(prefix="facerec-processes-") as name:
         folder = Path(name)
