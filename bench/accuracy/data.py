@@ -12,6 +12,8 @@ from facerec.models.engine import FaceEngine
 from facerec.models.faces import EncodedFace, FloatArray
 from facerec.models.quality import FaceQuality
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
 
 @dataclass(frozen=True)
 class Photo:
@@ -36,8 +38,9 @@ class Failure:
 
 @dataclass(frozen=True)
 class Embeddings:
-    vectors: dict[str, FloatArray]  # path -> unit-norm embedding
-    qualities: dict[str, FaceQuality]  # path -> the face's quality scores
+    vectors: dict[str, FloatArray]  # path -> unit-norm embedding of the most prominent face
+    qualities: dict[str, FaceQuality]  # path -> that face's quality scores
+    faces: dict[str, list[EncodedFace]]  # path -> every recognisable face, most prominent first
     failures: list[Failure]
     seconds: float
 
@@ -45,6 +48,13 @@ class Embeddings:
 def read_photos(dataset: Path) -> list[Photo]:
     with (dataset / "labels.csv").open(newline="") as file:
         return [Photo(row["path"], row["identity"]) for row in csv.DictReader(file)]
+
+
+def unlabelled_images(dataset: Path, photos: Sequence[Photo]) -> list[str]:
+    """Images in the set's folder (not below it) without a label: group photos."""
+    labelled = {photo.path for photo in photos}
+    found = (p for p in sorted(dataset.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES)
+    return [p.name for p in found if p.name not in labelled]
 
 
 def read_pairs(path: Path) -> list[Pair]:
@@ -68,23 +78,25 @@ def labelled_pairs(photos: Sequence[Photo]) -> list[Pair]:
     ]
 
 
-def embed(engine: FaceEngine, image_path: Path, limits: ImageLimits) -> EncodedFace:
+def embed(engine: FaceEngine, image_path: Path, limits: ImageLimits) -> list[EncodedFace]:
+    """Every recognisable face, most prominent first (the first is the one the pipeline keeps)."""
     image = decode_image(image_path.read_bytes(), limits)
-    return engine.encode(image.pixels, all_faces=False).faces[0]
+    return engine.encode(image.pixels, all_faces=True).faces
 
 
-def embed_all(engine: FaceEngine, dataset: Path, photos: Sequence[Photo], limits: ImageLimits) -> Embeddings:
+def embed_all(engine: FaceEngine, dataset: Path, paths: Sequence[str], limits: ImageLimits) -> Embeddings:
     started = time.perf_counter()
-    faces: dict[str, EncodedFace] = {}
+    faces: dict[str, list[EncodedFace]] = {}
     failures: list[Failure] = []
-    for photo in photos:
+    for path in paths:
         try:
-            faces[photo.path] = embed(engine, dataset / photo.path, limits)
+            faces[path] = embed(engine, dataset / path, limits)
         except FacerecError as error:
-            failures.append(Failure(photo.path, error.code, error.message))
+            failures.append(Failure(path, error.code, error.message))
     return Embeddings(
-        {path: face.embedding for path, face in faces.items()},
-        {path: face.quality for path, face in faces.items()},
+        {path: found[0].embedding for path, found in faces.items()},
+        {path: found[0].quality for path, found in faces.items()},
+        faces,
         failures,
         time.perf_counter() - started,
     )

@@ -13,7 +13,8 @@ from bench.accuracy.verification import PairScores, Rates, Scores, Verification,
 
 @dataclass(frozen=True)
 class Panel:
-    """Maps data to pixels inside a box. With `log_x`, x is a rate placed by its decade, 0 at the left."""
+    """Maps data to pixels inside a box. With `log_x` (`log_y`), x (y) is a rate placed by its decade, 0 at
+    the left (bottom)."""
 
     left: int
     top: int
@@ -22,6 +23,7 @@ class Panel:
     x_range: tuple[float, float]  # with log_x: decades, e.g. (-4, 0)
     y_range: tuple[float, float]
     log_x: bool = False
+    log_y: bool = False
 
     @property
     def right(self) -> int:
@@ -39,6 +41,8 @@ class Panel:
 
     def y(self, value: float) -> float:
         low, high = self.y_range
+        if self.log_y:
+            value = math.log10(value) if value > 0 else low
         return self.bottom - (min(max(value, low), high) - low) / (high - low) * self.height
 
 

@@ -86,6 +86,30 @@ class FaceNotFound(FacerecError):
     code = "face_not_found"
 
 
+class PersonNotFound(FacerecError):
+    code = "person_not_found"
+
+
+class CollectionNotFound(FacerecError):
+    code = "collection_not_found"
+
+
+class CollectionExists(FacerecError):
+    code = "collection_exists"
+
+
+class NoStoredFaces(FacerecError):
+    """A person has no face this service's model pack can compare."""
+
+    code = "no_stored_faces"
+
+
+class Forbidden(FacerecError):
+    """The credential is valid but does not reach this collection."""
+
+    code = "forbidden"
+
+
 class Unauthorized(FacerecError):
     """Access control is on and the request carries no valid credentials. `schemes` names the kinds of
     credential that would be accepted ("ApiKey", "Bearer")."""

@@ -1,22 +1,34 @@
-"""The path from an upload to storage: decode and embed off the event loop, then read or write the store."""
+"""The path from an upload to storage: decode and embed off the event loop, then read or write the stores
+in one unit of work. Routes reach the stores only through here and `facerec.gallery`."""
 
 import asyncio
 import uuid
 from dataclasses import dataclass
 
-from facerec.db.faces import FaceStore
-from facerec.db.records import FaceRecord, Match, Metadata, NewFace, StoredImage
-from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, PoorQuality
+from facerec.db.database import Database
+from facerec.db.stores import Stores, transaction
+from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, StoredImage
+from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import ImageLimits, decode_image
-from facerec.matching import CANDIDATES, Verdict, decide_pair, decide_search
+from facerec.matching import (
+    CANDIDATES,
+    S,
+    SearchDecision,
+    Verdict,
+    decide_pair,
+    decide_search,
+    rank_persons,
+)
 from facerec.models.engine import FaceEngine
-from facerec.models.faces import EncodedFace, Encoding, FloatArray
+from facerec.models.faces import EncodedFace, Encoding, FloatArray, dominant_face
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
 from facerec.models.thresholds import OperatingPoints, Threshold, ThresholdName
 
 ThresholdChoice = float | ThresholdName | None  # a number, a named operating point, or the default
+# Persons read per person search, at least, to see the runner-up person behind the top-k.
+PERSON_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -25,27 +37,50 @@ class SearchResult:
     matches: list[Match]
     threshold: Threshold
     verdict: Verdict
-    runner_up: Match | None  # the best candidate of another identity than the top match
+    runner_up: Match | None  # the best face of another person than the top match
+
+
+@dataclass(frozen=True)
+class PersonSearchResult:
+    query: Encoding
+    matches: list[PersonMatch]
+    threshold: Threshold
+    verdict: Verdict
+    runner_up: PersonMatch | None
 
 
 @dataclass(frozen=True)
 class PairResult:
-    """A 1:1 comparison of the probe's most prominent face with a second photo's or a stored face."""
+    """A 1:1 comparison of the probe's most prominent face with a second photo's, a stored face or a
+    stored person's faces."""
 
     similarity: float
     threshold: Threshold
     verdict: Verdict
     probe: EncodedFace
-    reference: EncodedFace | None  # None when the reference is a stored face
+    reference: EncodedFace | None  # None when the reference is stored
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    display_name: str
+    metadata: Metadata
 
 
 @dataclass(frozen=True)
 class Registration:
-    display_name: str
-    metadata: Metadata
+    person: NewPerson | uuid.UUID  # a person to create, or the id of one in the collection
+    metadata: Metadata  # the face's
     image_url: str | None
     take_most_prominent: bool
     check_quality: bool
+
+
+@dataclass(frozen=True)
+class Registered:
+    face: FaceRecord
+    other_faces: list[EncodedFace]  # faces of the photo left aside, most prominent first
+    possible_duplicate: PersonMatch | None  # another person the face matches at the strict point
 
 
 class FaceService:
@@ -54,7 +89,7 @@ class FaceService:
         *,
         engine: FaceEngine,
         runner: BlockingRunner,
-        store: FaceStore,
+        database: Database,
         image_limits: ImageLimits,
         store_images: bool,
         quality_bar: QualityBar,
@@ -62,7 +97,7 @@ class FaceService:
         self.engine = engine
         self.quality_bar = quality_bar
         self._runner = runner
-        self._store = store
+        self._database = database
         self._image_limits = image_limits
         self._store_images = store_images
 
@@ -78,73 +113,158 @@ class FaceService:
         encoding, _ = await self._runner.run(self._encode, data, all_faces)
         return encoding
 
-    async def register(self, data: bytes, registration: Registration) -> FaceRecord:
-        encoding, media_type = await self._runner.run(self._encode, data, False)
-        if encoding.recognisable > 1 and not registration.take_most_prominent:
-            raise MultipleFaces(
-                f"the photo shows {encoding.recognisable} faces; send a photo of one person, or set "
-                "mostProminent=true to register the most prominent face"
-            )
-        face = encoding.faces[0]
+    async def register(self, collection: str, data: bytes, registration: Registration) -> Registered:
+        encoding, media_type = await self._runner.run(self._encode, data, True)
+        subject, others = self._subject(encoding, take_most_prominent=registration.take_most_prominent)
         if registration.check_quality:
-            self._check_quality(face)
+            self._check_quality(subject)
         face_id = uuid.uuid4()
         keep_image = self._store_images
-        image_url = registration.image_url or (f"/api/face/{face_id}/image" if keep_image else None)
-        return await self._store.add(
-            NewFace(
-                id=face_id,
-                display_name=registration.display_name,
-                image_url=image_url,
-                embedding=face.embedding,
-                model=self.model,
-                det_score=face.face.score,
-                box=face.face.box,
-                landmarks=face.face.landmarks,
-                metadata=registration.metadata,
-                image=StoredImage(media_type, data) if keep_image else None,
+        async with transaction(self._database) as tx:
+            collection_id = await tx.collections.id_of(collection)
+            person_id = await self._person_for(tx, collection_id, registration.person)
+            duplicate = await self._other_person_matching(tx, collection_id, subject.embedding, person_id)
+            record = await tx.faces.add(
+                collection_id,
+                NewFace(
+                    id=face_id,
+                    person_id=person_id,
+                    image_url=registration.image_url
+                    or (f"/api/face/{face_id}/image" if keep_image else None),
+                    embedding=subject.embedding,
+                    model=self.model,
+                    det_score=subject.face.score,
+                    box=subject.face.box,
+                    landmarks=subject.face.landmarks,
+                    metadata=registration.metadata,
+                    image=StoredImage(media_type, data) if keep_image else None,
+                ),
             )
-        )
+        return Registered(record, others, duplicate)
 
-    async def search(self, data: bytes, *, top_k: int, threshold: ThresholdChoice) -> SearchResult:
+    async def search(
+        self, collection: str, data: bytes, *, top_k: int, threshold: ThresholdChoice
+    ) -> SearchResult:
         encoding = await self.encode(data, all_faces=False)
         cutoff = Threshold.choose(self.operating_points, threshold)
-        candidates = await self._store.nearest(
-            encoding.faces[0].embedding, model=self.model, limit=max(top_k, CANDIDATES)
-        )
-        decision = decide_search(
-            candidates, top_k=top_k, threshold=cutoff.value, margin=self.operating_points.ambiguity_margin
-        )
+        async with transaction(self._database) as tx:
+            collection_id = await tx.collections.id_of(collection)
+            candidates = await tx.faces.nearest(
+                collection_id, encoding.faces[0].embedding, model=self.model, limit=max(top_k, CANDIDATES)
+            )
+        decision = self._decide(candidates, top_k, cutoff)
         return SearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
+
+    async def search_persons(
+        self, collection: str, data: bytes, *, top_k: int, threshold: ThresholdChoice
+    ) -> PersonSearchResult:
+        encoding = await self.encode(data, all_faces=False)
+        cutoff = Threshold.choose(self.operating_points, threshold)
+        async with transaction(self._database) as tx:
+            persons = await self._nearest_persons(
+                tx,
+                await tx.collections.id_of(collection),
+                encoding.faces[0].embedding,
+                limit=max(top_k + 1, PERSON_CANDIDATES),
+            )
+        decision = self._decide(persons, top_k, cutoff)
+        return PersonSearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
     async def compare_photos(self, first: bytes, second: bytes, *, threshold: ThresholdChoice) -> PairResult:
         probe, reference = await asyncio.gather(
             self.encode(first, all_faces=False), self.encode(second, all_faces=False)
         )
-        return self._pair(probe.faces[0], reference.faces[0].embedding, threshold, reference.faces[0])
+        similarity = float(probe.faces[0].embedding @ reference.faces[0].embedding)
+        return self._pair(probe.faces[0], similarity, threshold, reference.faces[0])
 
-    async def compare_with_stored(
-        self, data: bytes, face_id: uuid.UUID, *, threshold: ThresholdChoice
+    async def compare_with_face(
+        self, collection: str, data: bytes, face_id: uuid.UUID, *, threshold: ThresholdChoice
     ) -> PairResult:
-        stored = await self._store.get(face_id, with_embedding=True)
+        async with transaction(self._database) as tx:
+            stored = await tx.faces.get(await tx.collections.id_of(collection), face_id, with_embedding=True)
         if stored.model != self.model:
             raise ModelMismatch(
                 f"face {face_id} was embedded by model pack {stored.model}, this service runs {self.model}: "
                 "embeddings of different packs cannot be compared; register the face again"
             )
         assert stored.embedding is not None  # asked for with_embedding
-        probe = await self.encode(data, all_faces=False)
-        return self._pair(probe.faces[0], stored.embedding, threshold, None)
+        probe = (await self.encode(data, all_faces=False)).faces[0]
+        return self._pair(probe, float(probe.embedding @ stored.embedding), threshold, None)
+
+    async def compare_with_person(
+        self, collection: str, data: bytes, person_id: uuid.UUID, *, threshold: ThresholdChoice
+    ) -> PairResult:
+        """The probe against every face of the person, scored as person search scores a person."""
+        probe = (await self.encode(data, all_faces=False)).faces[0]
+        async with transaction(self._database) as tx:
+            collection_id = await tx.collections.id_of(collection)
+            person = await tx.persons.get(collection_id, person_id)
+            faces = await tx.faces.vectors_of_persons(collection_id, [person_id], model=self.model)
+        if not faces:
+            raise NoStoredFaces(
+                f"person {person_id} has no face embedded by model pack {self.model} "
+                f"({person.face_count} faces in all); add a face to them first"
+            )
+        return self._pair(probe, rank_persons(probe.embedding, faces)[0].score, threshold, None)
+
+    async def _person_for(
+        self, tx: Stores, collection_id: uuid.UUID, person: NewPerson | uuid.UUID
+    ) -> uuid.UUID:
+        if isinstance(person, NewPerson):
+            created = await tx.persons.create(
+                collection_id, display_name=person.display_name, metadata=person.metadata
+            )
+            return created.id
+        await tx.persons.lock(collection_id, person)
+        return person
+
+    async def _other_person_matching(
+        self, tx: Stores, collection_id: uuid.UUID, embedding: FloatArray, person_id: uuid.UUID
+    ) -> PersonMatch | None:
+        """The best other person this face matches at the strict operating point: a likely duplicate."""
+        persons = await self._nearest_persons(tx, collection_id, embedding, limit=2)
+        others = [person for person in persons if person.person_id != person_id]
+        if others and others[0].score >= self.operating_points.strict:
+            return others[0]
+        return None
+
+    async def _nearest_persons(
+        self, tx: Stores, collection_id: uuid.UUID, embedding: FloatArray, *, limit: int
+    ) -> list[PersonMatch]:
+        """The persons owning the nearest faces, each scored on all their faces, best first."""
+        nearest = await tx.faces.nearest(
+            collection_id, embedding, model=self.model, limit=max(CANDIDATES, 4 * limit)
+        )
+        person_ids = list(dict.fromkeys(face.person_id for face in nearest))[:limit]
+        faces = await tx.faces.vectors_of_persons(collection_id, person_ids, model=self.model)
+        return rank_persons(embedding, faces)
+
+    def _decide(self, candidates: list[S], top_k: int, cutoff: Threshold) -> SearchDecision[S]:
+        return decide_search(
+            candidates, top_k=top_k, threshold=cutoff.value, margin=self.operating_points.ambiguity_margin
+        )
+
+    def _subject(
+        self, encoding: Encoding, *, take_most_prominent: bool
+    ) -> tuple[EncodedFace, list[EncodedFace]]:
+        """The face a registration is about (the most prominent, when it clearly dominates the others or
+        when asked to take it anyway), and the faces left aside."""
+        subject, *others = encoding.faces
+        if others and not take_most_prominent and dominant_face(encoding.faces) is None:
+            raise MultipleFaces(
+                f"the photo shows {encoding.recognisable} faces of similar prominence; send a photo of one "
+                "person, or set mostProminent=true to register the most prominent face"
+            )
+        return subject, others
 
     def _pair(
         self,
         probe: EncodedFace,
-        reference: FloatArray,
+        similarity: float,
         threshold: ThresholdChoice,
         reference_face: EncodedFace | None,
     ) -> PairResult:
         cutoff = Threshold.choose(self.operating_points, threshold)
-        similarity = float(probe.embedding @ reference)
         verdict = decide_pair(similarity, threshold=cutoff.value)
         return PairResult(similarity, cutoff, verdict, probe, reference_face)
 

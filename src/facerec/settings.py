@@ -1,6 +1,7 @@
 """Service configuration: one `Settings` class, read from the environment and `.env`."""
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,6 +15,28 @@ DEFAULT_HOME = Path.home() / ".local" / "share" / "facerec"
 DEFAULT_MODEL_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
 MIN_API_KEY_LENGTH = 16
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key is at least as long as the hash
+COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+KEY_ENTRY_SEPARATORS = re.compile(r"[;\s]+")
+
+
+def split_key_entry(entry: str) -> tuple[str, list[str] | None]:
+    """`KEY` -> (KEY, None: every collection); `KEY:name1,name2` -> (KEY, [name1, name2])."""
+    key, scoped, names = entry.partition(":")
+    if not scoped:
+        return key, None
+    return key, [name.strip() for name in names.split(",") if name.strip()]
+
+
+def _key_entries(value: str) -> list[str]:
+    """API_KEYS: entries separated by `;` or whitespace. An entry with `:` is one key and its collections
+    (`KEY:name1,name2`); an entry without is a comma-separated list of keys that reach every collection."""
+    entries = []
+    for chunk in KEY_ENTRY_SEPARATORS.split(value):
+        if ":" in chunk:
+            entries.append(chunk)
+        else:
+            entries.extend(item.strip() for item in chunk.split(",") if item.strip())
+    return entries
 
 
 class Settings(BaseSettings):
@@ -78,11 +101,18 @@ class Settings(BaseSettings):
 
     # Access control: off while neither API_KEYS nor JWT_SECRET_KEY is set
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, description="Accepted X-API-Key values, comma-separated."
+        default_factory=list,
+        description="Accepted X-API-Key values: `KEY` (every collection) or `KEY:name1,name2` (only those), "
+        "separated by `;` or spaces; plain keys may also be comma-separated.",
     )
     jwt_secret_key: SecretStr | None = Field(None, description="HS256 secret of accepted bearer tokens.")
     jwt_audience: str = Field("authenticated", description="Required `aud` of bearer tokens.")
     jwt_issuer: str | None = Field(None, description="Required `iss` of bearer tokens; unset = any.")
+    jwt_collections_claim: str = Field(
+        "collections",
+        min_length=1,
+        description="Claim listing the collections a token reaches; absent = all.",
+    )
     public_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json; false = 404.")
 
     # Browsers
@@ -118,23 +148,36 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_key_entries(cls, value: object) -> object:
+        return _key_entries(value) if isinstance(value, str) else value
+
     @field_validator("api_keys")
     @classmethod
-    def _strong_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
-        for key in keys:
-            secret = key.get_secret_value()
-            if len(secret) < MIN_API_KEY_LENGTH or not secret.isascii() or not secret.isprintable():
+    def _strong_keys(cls, entries: list[SecretStr]) -> list[SecretStr]:
+        for entry in entries:
+            key, collections = split_key_entry(entry.get_secret_value())
+            if len(key) < MIN_API_KEY_LENGTH or not key.isascii() or not key.isprintable() or " " in key:
                 raise ValueError(
-                    f"every API key must be at least {MIN_API_KEY_LENGTH} printable ASCII characters"
+                    f"every API key must be at least {MIN_API_KEY_LENGTH} printable ASCII characters, "
+                    "without spaces, ':' or ';'"
                 )
-        return keys
+            if collections is not None and (
+                not collections or not all(COLLECTION_NAME.fullmatch(name) for name in collections)
+            ):
+                raise ValueError(
+                    "a scoped API key is KEY:name1,name2 with collection names of 1-64 characters "
+                    "[A-Za-z0-9_.-]"
+                )
+        return entries
 
     @field_validator("jwt_secret_key")
     @classmethod

@@ -9,15 +9,17 @@ from facerec.settings import Settings
 from tests.api.credentials import ALLOWED_ORIGIN, API_KEY, JWT_SECRET
 from tests.asgi import running_client
 
+EMPTY_STORE = "TRUNCATE faces, persons CASCADE; DELETE FROM collections WHERE name <> 'default'"
+
 
 @pytest.fixture(autouse=True)
 async def empty_store(database_url: str) -> AsyncIterator[None]:
-    """Each API test starts and ends with no stored faces."""
+    """Each API test starts and ends with no stored faces or persons, and only the `default` collection."""
     connection = await asyncpg.connect(asyncpg_url(database_url))
     try:
-        await connection.execute("TRUNCATE faces CASCADE")
+        await connection.execute(EMPTY_STORE)
         yield
-        await connection.execute("TRUNCATE faces CASCADE")
+        await connection.execute(EMPTY_STORE)
     finally:
         await connection.close()
 

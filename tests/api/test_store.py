@@ -34,9 +34,14 @@ async def test_register_returns_the_stored_record(client: httpx.AsyncClient, cas
     assert body["metadata"] == {"team": "blue", "n": 1}
     assert body["imageUrl"] == f"/api/face/{body['id']}/image"
     assert body["hasImage"] is True
-    assert {"insertedAt", "face"} <= set(body)
+    assert {"insertedAt", "face", "personId"} <= set(body)
+    assert body["collection"] == "default"
+    assert body["otherFaces"] == []
+    assert body["possibleDuplicateOf"] is None
     fetched = await client.get(f"/api/face/{body['id']}")
-    assert fetched.json() == body
+    assert fetched.json() == {
+        key: value for key, value in body.items() if key not in {"otherFaces", "possibleDuplicateOf"}
+    }
 
 
 async def test_display_name_is_trimmed_and_kept_verbatim(

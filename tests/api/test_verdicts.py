@@ -16,12 +16,17 @@ def cast(photos: Photos) -> list[Person]:
 
 
 async def enrol(client: httpx.AsyncClient, photo: bytes, name: str) -> str:
+    """Register the photo as a new person's first face; the face's id."""
+    return (await enrol_face(client, photo, displayName=name))["id"]
+
+
+async def enrol_face(client: httpx.AsyncClient, photo: bytes, **fields: str) -> dict[str, str]:
     response = await client.post(
-        "/api/face/register", files=image_file(photo), data={"displayName": name, "qualityCheck": "false"}
+        "/api/face/register", files=image_file(photo), data={"qualityCheck": "false", **fields}
     )
     assert response.status_code == 201, response.text
-    face_id: str = response.json()["id"]
-    return face_id
+    body: dict[str, str] = response.json()
+    return body
 
 
 async def search(client: httpx.AsyncClient, photo: bytes, **fields: str) -> dict[str, Any]:
@@ -67,18 +72,52 @@ async def test_one_face_under_two_names_is_ambiguous(client: httpx.AsyncClient, 
     assert names == {"Ada", "Grace"}
 
 
+async def test_one_face_as_two_persons_of_one_name_is_ambiguous(
+    client: httpx.AsyncClient, cast: list[Person]
+) -> None:
+    """Identity is the person, not the name: two persons called alike are still two."""
+    first = await enrol_face(client, cast[0].photo(), displayName="Alex Kim")
+    second = await enrol_face(client, cast[0].photo(), displayName="Alex Kim")
+
+    body = await search(client, cast[0].other_photo())
+
+    assert body["verdict"] == "ambiguous"
+    assert {body["matches"][0]["personId"], body["runnerUp"]["personId"]} == {
+        first["personId"],
+        second["personId"],
+    }
+
+
 async def test_several_faces_of_one_person_are_not_rivals(
     client: httpx.AsyncClient, cast: list[Person]
 ) -> None:
-    await enrol(client, cast[0].photo(), "Ada")
-    await enrol(client, cast[0].other_photo(), "ada")  # identity ignores case
+    first = await enrol_face(client, cast[0].photo(), displayName="Ada")
+    second = await enrol_face(client, cast[0].other_photo(), personId=first["personId"])
     for person in cast[1:]:
         await enrol(client, person.photo(), person.name)
 
     body = await search(client, cast[0].other_photo())
 
     assert body["verdict"] == "match"
-    assert [m["displayName"] for m in body["matches"]] == ["ada", "Ada"]
+    assert [m["id"] for m in body["matches"][:2]] == [second["id"], first["id"]]
+    assert {m["personId"] for m in body["matches"][:2]} == {first["personId"]}
+    assert body["runnerUp"]["personId"] != first["personId"]
+
+
+async def test_two_people_of_one_name_are_each_found_as_themselves(
+    client: httpx.AsyncClient, cast: list[Person]
+) -> None:
+    first = await enrol_face(client, cast[0].photo(), displayName="Alex Kim")
+    second = await enrol_face(client, cast[1].photo(), displayName="Alex Kim")
+    for person in cast[2:]:
+        await enrol(client, person.photo(), person.name)
+
+    for photo, expected in ((cast[0].other_photo(), first), (cast[1].other_photo(), second)):
+        body = await search(client, photo)
+        assert body["verdict"] == "match"
+        assert body["matches"][0]["personId"] == expected["personId"]
+
+    assert first["personId"] != second["personId"]
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,17 @@
 """Access control. Off while no API key and no JWT secret is configured; on, every request under /api must
-carry a known `X-API-Key` or an `Authorization: Bearer <JWT>` signed with JWT_SECRET_KEY (HS256)."""
+carry a known `X-API-Key` or an `Authorization: Bearer <JWT>` signed with JWT_SECRET_KEY (HS256).
+
+A credential may reach only some collections: an `API_KEYS` entry `KEY:name1,name2`, or a token whose
+collections claim (JWT_COLLECTIONS_CLAIM) lists names. The check here yields the credential's `Grant`;
+the routes' collection dependency (`facerec.api.deps`) refuses a collection outside it with 403.
+"""
 
 import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from fastapi import Security, params
@@ -14,8 +21,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from facerec.api.errors import domain_error_response
-from facerec.errors import Unauthorized
-from facerec.settings import Settings
+from facerec.errors import Forbidden, Unauthorized
+from facerec.settings import Settings, split_key_entry
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +44,24 @@ TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
 }
 
 
+@dataclass(frozen=True)
+class Grant:
+    """The collections a credential reaches: `None` for all of them."""
+
+    collections: frozenset[str] | None = None
+
+    def reaches(self, collection: str) -> bool:
+        return self.collections is None or collection in self.collections
+
+    def check(self, collection: str) -> None:
+        if not self.reaches(collection):
+            raise Forbidden(f"this credential does not reach the collection {collection!r}")
+
+
+EVERYTHING = Grant()
+GRANT_STATE_KEY = "grant"  # where AccessControl leaves the grant in the request's state
+
+
 class AccessPolicy:
     """Which credentials are accepted, and the check itself. Keys are compared as SHA-256 digests with
     `hmac.compare_digest`, so neither their content nor their length leaks through timing."""
@@ -48,11 +73,13 @@ class AccessPolicy:
         jwt_secret: SecretStr | None,
         audience: str,
         issuer: str | None,
+        collections_claim: str = "collections",
     ) -> None:
-        self._key_digests = [_digest(key.get_secret_value().encode()) for key in api_keys]
+        self._keys = [_key_grant(entry.get_secret_value()) for entry in api_keys]
         self._jwt_secret = jwt_secret
         self._audience = audience
         self._issuer = issuer
+        self._collections_claim = collections_claim
         self.schemes = (("ApiKey",) if api_keys else ()) + (("Bearer",) if jwt_secret else ())
 
     @classmethod
@@ -62,39 +89,42 @@ class AccessPolicy:
             jwt_secret=settings.jwt_secret_key,
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
+            collections_claim=settings.jwt_collections_claim,
         )
 
-    def check(self, headers: Headers) -> None:
-        """Return when the headers carry one valid credential; raise `Unauthorized` otherwise."""
+    def check(self, headers: Headers) -> Grant:
+        """The grant of the first valid credential the headers carry; `Unauthorized` if there is none."""
         api_key = headers.get(API_KEY_HEADER)
         authorization = headers.get("Authorization")
         if api_key is None and authorization is None:
             raise self._refusal(f"credentials are required: an {API_KEY_HEADER} header or a bearer token")
         reasons = []
         if api_key is not None:
-            if self._known_key(api_key):
-                return
+            grant = self._key_grant(api_key)
+            if grant is not None:
+                return grant
             reasons.append("the API key is not valid")
         if authorization is not None:
-            reason = self._bearer_refusal(authorization)
-            if reason is None:
-                return
-            reasons.append(reason)
+            outcome = self._bearer_grant(authorization)
+            if isinstance(outcome, Grant):
+                return outcome
+            reasons.append(outcome)
         raise self._refusal("; ".join(reasons))
 
-    def _known_key(self, candidate: str) -> bool:
+    def _key_grant(self, candidate: str) -> Grant | None:
         digest = _digest(candidate.encode("latin-1"))  # how Starlette decoded the header's bytes
-        matches = [hmac.compare_digest(digest, known) for known in self._key_digests]
-        return any(matches)
+        matches = [(hmac.compare_digest(digest, known), grant) for known, grant in self._keys]
+        return next((grant for matched, grant in matches if matched), None)
 
-    def _bearer_refusal(self, authorization: str) -> str | None:
+    def _bearer_grant(self, authorization: str) -> Grant | str:
+        """The token's grant, or why it is refused."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return "the Authorization header must be 'Bearer <token>'"
         if self._jwt_secret is None:
             return "bearer tokens are not accepted by this server"
         try:
-            jwt.decode(
+            claims = jwt.decode(
                 token.strip(),
                 self._jwt_secret.get_secret_value(),
                 algorithms=JWT_ALGORITHMS,
@@ -108,7 +138,15 @@ class AccessPolicy:
                 (words for kind, words in TOKEN_REFUSALS.items() if isinstance(error, kind)),
                 "the bearer token is not valid",
             )
-        return None
+        return self._claimed_grant(claims)
+
+    def _claimed_grant(self, claims: dict[str, Any]) -> Grant | str:
+        if self._collections_claim not in claims:
+            return EVERYTHING
+        names = claims[self._collections_claim]
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            return f"the bearer token's {self._collections_claim} claim must be an array of collection names"
+        return Grant(frozenset(names))
 
     def _refusal(self, message: str) -> Unauthorized:
         return Unauthorized(message, schemes=self.schemes)
@@ -116,6 +154,17 @@ class AccessPolicy:
 
 def _digest(value: bytes) -> bytes:
     return hashlib.sha256(value).digest()
+
+
+def _key_grant(entry: str) -> tuple[bytes, Grant]:
+    key, collections = split_key_entry(entry)
+    return _digest(key.encode()), Grant(None if collections is None else frozenset(collections))
+
+
+def grant_of(scope: Scope) -> Grant:
+    """The grant AccessControl found for this connection; everything when access control is off."""
+    grant: Grant = scope.get("state", {}).get(GRANT_STATE_KEY, EVERYTHING)
+    return grant
 
 
 def _route_path(scope: Scope) -> str:
@@ -139,11 +188,12 @@ class AccessControl:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _protected(_route_path(scope)):
             try:
-                self.policy.check(Headers(scope=scope))
+                grant = self.policy.check(Headers(scope=scope))
             except Unauthorized as refusal:
                 logger.info("access refused: %s", refusal.message)
                 await domain_error_response(refusal)(scope, receive, send)
                 return
+            scope.setdefault("state", {})[GRANT_STATE_KEY] = grant
         await self.app(scope, receive, send)
 
 

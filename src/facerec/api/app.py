@@ -13,12 +13,12 @@ from facerec.api.cors import allow_origins
 from facerec.api.errors import install_error_handlers
 from facerec.api.limits import BodySizeLimit
 from facerec.api.requests import RequestContext
-from facerec.api.routes import faces, health, verify
+from facerec.api.routes import collections, faces, health, persons, verify
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import embedded_postgres_server
-from facerec.db.faces import FaceStore
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
+from facerec.gallery import Gallery
 from facerec.imaging.intake import ImageLimits
 from facerec.models.loader import load_engine
 from facerec.models.sessions import check_device
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 class State(TypedDict):
     settings: Settings
     service: FaceService
-    store: FaceStore
+    gallery: Gallery
     database: Database
 
 
@@ -50,8 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     security = _add_middleware(app, settings)
     app.include_router(health.router)
-    app.include_router(faces.router, dependencies=security)
-    app.include_router(verify.router, dependencies=security)
+    for resource in (faces, persons, collections, verify):
+        app.include_router(resource.router, dependencies=security)
     return app
 
 
@@ -91,17 +91,16 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             await database.start()
             stack.push_async_callback(database.close)
             engine = await loading
-            store = FaceStore(database)
             service = FaceService(
                 engine=engine,
                 runner=runner,
-                store=store,
+                database=database,
                 image_limits=ImageLimits(settings.max_image_pixels, settings.max_decode_bytes),
                 store_images=settings.store_images,
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
-            yield State(settings=settings, service=service, store=store, database=database)
+            yield State(settings=settings, service=service, gallery=Gallery(database), database=database)
 
     return lifespan
 

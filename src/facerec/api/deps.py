@@ -2,32 +2,60 @@
 
 from typing import Annotated
 
-from fastapi import Depends, File, Request, UploadFile
+from fastapi import Depends, File, Path, Query, Request, UploadFile
+from starlette.requests import HTTPConnection
 
-from facerec.db.faces import FaceStore
+from facerec.api.access import grant_of
+from facerec.domain import DEFAULT_COLLECTION
 from facerec.errors import PayloadTooLarge, SeveralImages
+from facerec.gallery import Gallery
 from facerec.service import FaceService
 from facerec.settings import Settings
 
+COLLECTION_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+COLLECTION_DESCRIPTION = "The collection (gallery): 1-64 characters of A-Z a-z 0-9 _ . -"
 
-def _service(request: Request) -> FaceService:
-    service: FaceService = request.state.service
+
+def _service(connection: HTTPConnection) -> FaceService:
+    service: FaceService = connection.state.service
     return service
 
 
-def _store(request: Request) -> FaceStore:
-    store: FaceStore = request.state.store
-    return store
+def _gallery(connection: HTTPConnection) -> Gallery:
+    gallery: Gallery = connection.state.gallery
+    return gallery
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.state.settings
+def _settings(connection: HTTPConnection) -> Settings:
+    settings: Settings = connection.state.settings
     return settings
 
 
+CollectionQuery = Annotated[str, Query(pattern=COLLECTION_PATTERN, description=COLLECTION_DESCRIPTION)]
+
+
+def reached(connection: HTTPConnection, collection: str) -> str:
+    """The collection, once the connection's credential is known to reach it (else `Forbidden`, 403)."""
+    grant_of(connection.scope).check(collection)
+    return collection
+
+
+def _collection(connection: HTTPConnection, collection: CollectionQuery = DEFAULT_COLLECTION) -> str:
+    return reached(connection, collection)
+
+
+def _named_collection(
+    connection: HTTPConnection,
+    name: Annotated[str, Path(pattern=COLLECTION_PATTERN, description=COLLECTION_DESCRIPTION)],
+) -> str:
+    return reached(connection, name)
+
+
 ServiceDep = Annotated[FaceService, Depends(_service)]
-StoreDep = Annotated[FaceStore, Depends(_store)]
+GalleryDep = Annotated[Gallery, Depends(_gallery)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+CollectionDep = Annotated[str, Depends(_collection)]
+NamedCollectionDep = Annotated[str, Depends(_named_collection)]
 
 
 async def read_upload(upload: UploadFile, settings: Settings) -> bytes:

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from facerec.db.records import Metadata, PageCursor
+from facerec.domain import Metadata, PageCursor
 from facerec.errors import InvalidCursor
 from facerec.models.thresholds import ThresholdName
 
@@ -104,7 +105,7 @@ def _check_json_values(value: Metadata) -> None:
 def encode_cursor(cursor: PageCursor | None) -> str | None:
     if cursor is None:
         return None
-    raw = json.dumps([cursor.inserted_at.isoformat(), str(cursor.id)]).encode()
+    raw = json.dumps([cursor.created_at.isoformat(), str(cursor.id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -138,6 +139,8 @@ def _parse_cursor(value: str) -> PageCursor:
     return PageCursor(moment.astimezone(UTC), UUID(face_id))
 
 
+PageLimit = Annotated[int, Query(ge=1, le=100, description="At most this many per page.")]
+PageCursorQuery = Annotated[str | None, Query(description="nextCursor of the previous page.")]
 DisplayName = Annotated[str, AfterValidator(clean_display_name)]
 StoredText = Annotated[str, AfterValidator(refuse_nul)]
 MetadataObject = Annotated[Metadata, AfterValidator(check_metadata)]

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from facerec.api.params import DisplayName, MetadataObject
-from facerec.db.records import FacePage, FaceRecord, Match
+from facerec.domain import FacePage, FaceRecord, Match, PersonMatch
 from facerec.matching import Verdict
 from facerec.models.faces import Box, DetectedFace, EncodedFace, FloatArray
 from facerec.models.quality import FaceQuality, QualityBar, QualityReason
@@ -109,7 +109,9 @@ class EncodeResponse(ApiModel):
 
 class FaceRecordOut(ApiModel):
     id: UUID
-    display_name: str = Field(examples=["Ada Lovelace"])
+    person_id: UUID = Field(description="The person this face belongs to.")
+    collection: str = Field(examples=["default"])
+    display_name: str = Field(description="The person's name.", examples=["Ada Lovelace"])
     image_url: str | None = Field(examples=["/api/face/2b1f0e4e-8a57-4df6-9d0e-0d2a6a3e1c11/image"])
     inserted_at: datetime
     updated_at: datetime
@@ -123,6 +125,8 @@ class FaceRecordOut(ApiModel):
     def of(cls, record: FaceRecord) -> "FaceRecordOut":
         return cls(
             id=record.id,
+            person_id=record.person_id,
+            collection=record.collection,
             display_name=record.display_name,
             image_url=record.image_url,
             inserted_at=record.inserted_at,
@@ -138,14 +142,53 @@ class FaceRecordOut(ApiModel):
 
 
 class MatchOut(ApiModel):
-    id: UUID
+    id: UUID = Field(description="The stored face.")
+    person_id: UUID
     display_name: str = Field(examples=["Ada Lovelace"])
     score: float = Field(description="Cosine similarity, 1 - cosine distance.", examples=[0.71])
     image_url: str | None
 
     @classmethod
     def of(cls, match: Match) -> "MatchOut":
-        return cls(id=match.id, display_name=match.display_name, score=match.score, image_url=match.image_url)
+        return cls(
+            id=match.id,
+            person_id=match.person_id,
+            display_name=match.display_name,
+            score=match.score,
+            image_url=match.image_url,
+        )
+
+
+class PersonMatchOut(ApiModel):
+    person_id: UUID
+    display_name: str = Field(examples=["Ada Lovelace"])
+    score: float = Field(
+        description="The person's similarity: their face nearest to the query (docs/ACCURACY.md).",
+        examples=[0.71],
+    )
+    face_id: UUID = Field(description="Their face nearest to the query.")
+    face_count: int = Field(description="Their faces compared (those of the running model pack).")
+
+    @classmethod
+    def of(cls, match: PersonMatch) -> "PersonMatchOut":
+        return cls(
+            person_id=match.person_id,
+            display_name=match.display_name,
+            score=match.score,
+            face_id=match.face_id,
+            face_count=match.face_count,
+        )
+
+
+class RegisterResponse(FaceRecordOut):
+    other_faces: list[FaceOut] = Field(
+        description="Other faces of the photo, left aside because the registered face clearly dominated "
+        "them or mostProminent=true; most prominent first."
+    )
+    possible_duplicate_of: PersonMatchOut | None = Field(
+        description="Another person of the collection this face matches at the strict operating point: the "
+        "face was stored, but the two persons may be one."
+    )
 
 
 ThresholdValue = Annotated[float, Field(description="Similarity cut-off applied.", examples=[0.4])]
@@ -158,22 +201,39 @@ ThresholdLabel = Annotated[
 ]
 
 
-class SearchResponse(ApiModel):
+class SearchAnswer(ApiModel):
+    """What every search answers besides its matches."""
+
     model: str = Field(examples=["buffalo_s"])
     threshold: ThresholdValue
     threshold_name: ThresholdLabel
-    verdict: Verdict = Field(
-        description="match: the top match is at or above the threshold and ahead of every other identity "
-        "(displayName) by at least ambiguityMargin; ambiguous: above the threshold, but another identity is "
-        "closer than that; unknown: nobody is at or above the threshold."
-    )
     ambiguity_margin: float = Field(description="Of the model pack (docs/ACCURACY.md).", examples=[0.06])
     face: DetectedFaceOut = Field(description="The query face (the most prominent face of the photo).")
     face_count: int = Field(description="How many faces the detector found in the photo.")
+
+
+class SearchResponse(SearchAnswer):
+    verdict: Verdict = Field(
+        description="match: the top match is at or above the threshold and ahead of every other person by at "
+        "least ambiguityMargin; ambiguous: above the threshold, but another person is closer than that; "
+        "unknown: nobody is at or above the threshold. A person's several faces never compete."
+    )
     matches: list[MatchOut] = Field(description="Best first; empty when nobody is above the threshold.")
     runner_up: MatchOut | None = Field(
-        description="The best face of another identity than the top match (null when unknown, or when the "
-        "nearest faces are all the top match's identity); it may be below the threshold."
+        description="The best face of another person than the top match (null when unknown, or when the "
+        "nearest faces are all the top match's person); it may be below the threshold."
+    )
+
+
+class PersonSearchResponse(SearchAnswer):
+    verdict: Verdict = Field(
+        description="match: the top person is at or above the threshold and ahead of the next person by at "
+        "least ambiguityMargin; ambiguous: above the threshold, but the next person is closer than that; "
+        "unknown: nobody is at or above the threshold."
+    )
+    matches: list[PersonMatchOut] = Field(description="Best first; empty when nobody is above the threshold.")
+    runner_up: PersonMatchOut | None = Field(
+        description="The best person after the top match; it may be below the threshold."
     )
 
 
@@ -194,8 +254,11 @@ class VerifyResponse(ApiModel):
 
 
 class FaceUpdate(ApiModel):
-    display_name: DisplayName | None = Field(None, description="1-200 characters, trimmed.")
+    display_name: DisplayName | None = Field(
+        None, description="Renames the face's person (a face's name is its person's); 1-200 characters."
+    )
     metadata: MetadataObject | None = Field(None, description="Replaces the metadata; limits as on register.")
+    person_id: UUID | None = Field(None, description="Moves the face to this person of the same collection.")
 
 
 class FacePageOut(ApiModel):

@@ -84,6 +84,12 @@ class Database:
         except CONNECTION_ERRORS as error:
             raise DatabaseUnavailable(f"the database is not reachable ({type(error).__name__})") from error
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection inside one transaction: committed when the block ends, else rolled back."""
+        async with self.connection() as connection, connection.transaction():
+            yield connection
+
     async def ping(self) -> bool:
         try:
             async with self.connection() as connection:

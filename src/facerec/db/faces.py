@@ -1,4 +1,5 @@
-"""The face store: every query on `faces` and `face_images`, beside the method that runs it."""
+"""The face store: every query on `faces` and `face_images`, beside the method that runs it. Every method
+is scoped to one collection: a face of another collection is answered as absent."""
 
 from typing import Any
 from uuid import UUID
@@ -6,38 +7,43 @@ from uuid import UUID
 import asyncpg
 import numpy as np
 
-from facerec.db.database import Database
-from facerec.db.records import FacePage, FaceRecord, Match, Metadata, NewFace, PageCursor, StoredImage
-from facerec.errors import FaceNotFound
-from facerec.models.faces import Box
+from facerec.domain import FacePage, FaceRecord, FaceVector, Match, Metadata, NewFace, PageCursor, StoredImage
+from facerec.errors import FaceNotFound, PersonNotFound
+from facerec.models.faces import Box, FloatArray
 
 # Candidates the HNSW graph search keeps (pgvector's hnsw.ef_search). At 1M faces, 200 finds 99.5% of the
 # query person's stored photos against 98% at 100, for about 6 ms more (docs/BENCHMARKS.md).
 EF_SEARCH = 200
 
 _RECORD_COLUMNS = """
-    f.id, f.display_name, f.image_url, f.inserted_at, f.updated_at, f.model, f.det_score, f.box,
-    f.landmarks, f.metadata, EXISTS (SELECT 1 FROM face_images AS i WHERE i.face_id = f.id) AS has_image
+    f.id, f.person_id, c.name AS collection, f.display_name, f.image_url, f.inserted_at, f.updated_at,
+    f.model, f.det_score, f.box, f.landmarks, f.metadata,
+    EXISTS (SELECT 1 FROM face_images AS i WHERE i.face_id = f.id) AS has_image
 """
+_FROM = "faces AS f JOIN collections AS c ON c.id = f.collection_id"
 
 
 class FaceStore:
-    """A repository over an asyncpg pool. Returns records or raises domain errors."""
+    """A repository over one connection (`facerec.db.stores`). Returns records or raises domain errors."""
 
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
 
-    async def add(self, face: NewFace) -> FaceRecord:
-        """Insert the face and its image in one transaction: either both are stored or neither."""
-        async with self._database.connection() as connection, connection.transaction():
-            await connection.execute(
+    async def add(self, collection_id: UUID, face: NewFace) -> FaceRecord:
+        """Insert the face and its image; call it inside a transaction, so that both are stored or neither.
+        The face takes its person's display name; a person absent from the collection is `PersonNotFound`
+        (the foreign key decides, so a person deleted at the same moment cannot be left with a face)."""
+        try:
+            status = await self._connection.execute(
                 """
-                INSERT INTO faces (id, display_name, image_url, face_vec, model, det_score, box, landmarks,
-                                   metadata)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                INSERT INTO faces (id, person_id, collection_id, display_name, image_url, face_vec, model,
+                                   det_score, box, landmarks, metadata)
+                SELECT $1, p.id, p.collection_id, p.display_name, $4, $5, $6, $7, $8, $9, $10
+                FROM persons AS p WHERE p.id = $2 AND p.collection_id = $3
                 """,
                 face.id,
-                face.display_name,
+                face.person_id,
+                collection_id,
                 face.image_url,
                 face.embedding,
                 face.model,
@@ -46,116 +52,172 @@ class FaceStore:
                 face.landmarks.reshape(-1).tolist(),
                 face.metadata,
             )
-            if face.image is not None:
-                await connection.execute(
-                    "INSERT INTO face_images (face_id, content_type, data) VALUES ($1, $2, $3)",
-                    face.id,
-                    face.image.content_type,
-                    face.image.data,
-                )
-            return await self._fetch(connection, face.id, with_embedding=False)
-
-    async def get(self, face_id: UUID, *, with_embedding: bool = False) -> FaceRecord:
-        async with self._database.connection() as connection:
-            return await self._fetch(connection, face_id, with_embedding=with_embedding)
-
-    async def image(self, face_id: UUID) -> StoredImage:
-        async with self._database.connection() as connection:
-            row = await connection.fetchrow(
-                "SELECT content_type, data FROM face_images WHERE face_id = $1", face_id
+        except asyncpg.ForeignKeyViolationError as error:
+            raise PersonNotFound(f"no person with id {face.person_id}") from error
+        if status == "INSERT 0 0":
+            raise PersonNotFound(f"no person with id {face.person_id}")
+        if face.image is not None:
+            await self._connection.execute(
+                "INSERT INTO face_images (face_id, content_type, data) VALUES ($1, $2, $3)",
+                face.id,
+                face.image.content_type,
+                face.image.data,
             )
+        return await self.get(collection_id, face.id)
+
+    async def get(self, collection_id: UUID, face_id: UUID, *, with_embedding: bool = False) -> FaceRecord:
+        vector = ", f.face_vec" if with_embedding else ""
+        row = await self._connection.fetchrow(
+            f"SELECT {_RECORD_COLUMNS}{vector} FROM {_FROM} WHERE f.id = $1 AND f.collection_id = $2",
+            face_id,
+            collection_id,
+        )
+        if row is None:
+            raise FaceNotFound(f"no face with id {face_id}")
+        return _record(row, embedding=row["face_vec"].to_numpy() if with_embedding else None)
+
+    async def image(self, collection_id: UUID, face_id: UUID) -> StoredImage:
+        row = await self._connection.fetchrow(
+            """
+            SELECT i.content_type, i.data FROM face_images AS i JOIN faces AS f ON f.id = i.face_id
+            WHERE i.face_id = $1 AND f.collection_id = $2
+            """,
+            face_id,
+            collection_id,
+        )
         if row is None:
             raise FaceNotFound(f"no stored image for face {face_id}")
         return StoredImage(content_type=row["content_type"], data=row["data"])
 
-    async def nearest(self, embedding: np.ndarray, *, model: str, limit: int) -> list[Match]:
-        """The `limit` faces of `model` most similar to `embedding`, best first, however far they are."""
-        async with self._database.connection() as connection, connection.transaction():
-            await connection.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, limit)}")
-            await connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            rows = await connection.fetch(
-                """
-                SELECT id, display_name, image_url, score FROM (
-                    SELECT id, display_name, image_url, 1 - (face_vec <=> $1) AS score
-                    FROM faces WHERE model = $2
-                    ORDER BY face_vec <=> $1
-                    LIMIT $3
-                ) AS nearest
-                ORDER BY score DESC
-                """,
-                embedding,
-                model,
-                limit,
-            )
+    async def nearest(
+        self, collection_id: UUID, embedding: FloatArray, *, model: str, limit: int
+    ) -> list[Match]:
+        """The `limit` faces of `model` in the collection most similar to `embedding`, best first, however
+        far they are. Call it inside a transaction (the search settings are transaction-local)."""
+        await self._connection.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, limit)}")
+        await self._connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = await self._connection.fetch(
+            """
+            SELECT id, person_id, display_name, image_url, score FROM (
+                SELECT id, person_id, display_name, image_url, 1 - (face_vec <=> $1) AS score
+                FROM faces WHERE model = $2 AND collection_id = $3
+                ORDER BY face_vec <=> $1
+                LIMIT $4
+            ) AS nearest
+            ORDER BY score DESC
+            """,
+            embedding,
+            model,
+            collection_id,
+            limit,
+        )
+        return [_match(row) for row in rows]
+
+    async def vectors_of_persons(
+        self, collection_id: UUID, person_ids: list[UUID], *, model: str
+    ) -> list[FaceVector]:
+        """Every face of `model` of these persons, with its embedding."""
+        rows = await self._connection.fetch(
+            """
+            SELECT id, person_id, display_name, face_vec FROM faces
+            WHERE person_id = ANY($1::uuid[]) AND collection_id = $2 AND model = $3
+            """,
+            person_ids,
+            collection_id,
+            model,
+        )
         return [
-            Match(
-                id=row["id"], display_name=row["display_name"], score=row["score"], image_url=row["image_url"]
+            FaceVector(
+                id=row["id"],
+                person_id=row["person_id"],
+                display_name=row["display_name"],
+                embedding=np.asarray(row["face_vec"].to_numpy(), dtype=np.float32),
             )
             for row in rows
         ]
 
-    async def page(self, *, limit: int, after: PageCursor | None, display_name: str | None) -> FacePage:
-        """Faces in insertion order, keyset-paginated; `display_name` matches case-insensitively."""
-        async with self._database.connection() as connection:
-            rows = await connection.fetch(
-                f"""
-            SELECT {_RECORD_COLUMNS} FROM faces AS f
-            WHERE ($1::text IS NULL OR lower(f.display_name) = lower($1))
-              AND ($2::timestamptz IS NULL OR (f.inserted_at, f.id) > ($2, $3::uuid))
+    async def page(
+        self,
+        collection_id: UUID,
+        *,
+        limit: int,
+        after: PageCursor | None,
+        display_name: str | None = None,
+        person_id: UUID | None = None,
+    ) -> FacePage:
+        """Faces in insertion order, keyset-paginated; `display_name` matches whole names, ignoring case."""
+        rows = await self._connection.fetch(
+            f"""
+            SELECT {_RECORD_COLUMNS} FROM {_FROM}
+            WHERE f.collection_id = $1
+              AND ($2::text IS NULL OR lower(f.display_name) = lower($2))
+              AND ($3::uuid IS NULL OR f.person_id = $3)
+              AND ($4::timestamptz IS NULL OR (f.inserted_at, f.id) > ($4, $5::uuid))
             ORDER BY f.inserted_at, f.id
-            LIMIT $4
+            LIMIT $6
             """,
-                display_name,
-                after.inserted_at if after else None,
-                after.id if after else None,
-                limit + 1,
-            )
+            collection_id,
+            display_name,
+            person_id,
+            after.created_at if after else None,
+            after.id if after else None,
+            limit + 1,
+        )
         faces = [_record(row, embedding=None) for row in rows[:limit]]
         more = len(rows) > limit
         cursor = PageCursor(faces[-1].inserted_at, faces[-1].id) if more and faces else None
         return FacePage(faces=faces, next_cursor=cursor)
 
     async def update(
-        self, face_id: UUID, *, display_name: str | None, metadata: Metadata | None
+        self, collection_id: UUID, face_id: UUID, *, metadata: Metadata | None, person_id: UUID | None
     ) -> FaceRecord:
-        async with self._database.connection() as connection, connection.transaction():
-            status = await connection.execute(
+        """Replace the metadata and/or move the face to another person of the same collection."""
+        try:
+            status = await self._connection.execute(
                 """
-                UPDATE faces SET display_name = coalesce($2, display_name),
-                                 metadata = coalesce($3, metadata),
-                                 updated_at = now()
-                WHERE id = $1
+                UPDATE faces AS f SET metadata = coalesce($3, f.metadata),
+                                      person_id = coalesce($4, f.person_id),
+                                      display_name = coalesce(
+                                          (SELECT p.display_name FROM persons AS p WHERE p.id = $4),
+                                          f.display_name),
+                                      updated_at = now()
+                WHERE f.id = $1 AND f.collection_id = $2
                 """,
                 face_id,
-                display_name,
+                collection_id,
                 metadata,
+                person_id,
             )
-            if status == "UPDATE 0":
-                raise FaceNotFound(f"no face with id {face_id}")
-            return await self._fetch(connection, face_id, with_embedding=False)
+        except asyncpg.ForeignKeyViolationError as error:
+            raise PersonNotFound(f"no person with id {person_id}") from error
+        if status == "UPDATE 0":
+            raise FaceNotFound(f"no face with id {face_id}")
+        return await self.get(collection_id, face_id)
 
-    async def delete(self, face_id: UUID) -> None:
+    async def delete(self, collection_id: UUID, face_id: UUID) -> None:
         """Erase the face, its vector and its image (the image goes by ON DELETE CASCADE)."""
-        async with self._database.connection() as connection:
-            status = await connection.execute("DELETE FROM faces WHERE id = $1", face_id)
+        status = await self._connection.execute(
+            "DELETE FROM faces WHERE id = $1 AND collection_id = $2", face_id, collection_id
+        )
         if status == "DELETE 0":
             raise FaceNotFound(f"no face with id {face_id}")
 
-    async def _fetch(
-        self, connection: asyncpg.Connection, face_id: UUID, *, with_embedding: bool
-    ) -> FaceRecord:
-        vector = ", f.face_vec" if with_embedding else ""
-        row = await connection.fetchrow(
-            f"SELECT {_RECORD_COLUMNS}{vector} FROM faces AS f WHERE f.id = $1", face_id
-        )
-        if row is None:
-            raise FaceNotFound(f"no face with id {face_id}")
-        return _record(row, embedding=row["face_vec"].to_numpy() if with_embedding else None)
+
+def _match(row: Any) -> Match:
+    return Match(
+        id=row["id"],
+        person_id=row["person_id"],
+        display_name=row["display_name"],
+        score=row["score"],
+        image_url=row["image_url"],
+    )
 
 
 def _record(row: Any, *, embedding: np.ndarray | None) -> FaceRecord:
     return FaceRecord(
         id=row["id"],
+        person_id=row["person_id"],
+        collection=row["collection"],
         display_name=row["display_name"],
         image_url=row["image_url"],
         inserted_at=row["inserted_at"],

@@ -11,6 +11,10 @@ ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
 def upgrade_to_head(database_url: str) -> None:
     """Blocking (Alembic runs its own event loop): call it from a worker thread."""
+    upgrade_to(database_url, "head")
+
+
+def upgrade_to(database_url: str, revision: str) -> None:
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)

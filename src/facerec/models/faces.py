@@ -1,5 +1,6 @@
-"""Data shapes of the face pipeline and the rule that picks the most prominent face."""
+"""Data shapes of the face pipeline and the rules that pick the subject of a photo."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +10,13 @@ from facerec.models.quality import FaceQuality
 
 FloatArray = npt.NDArray[np.float32]
 ImageArray = npt.NDArray[np.uint8]  # H x W x 3, BGR (insightface's convention)
+
+# A photo with several faces has a subject when its most prominent face is at least this many times as
+# prominent as the next. Measured in docs/ACCURACY.md ("Photos with bystanders"): in all 45 multi-face
+# photos of faces-celeba and faces-deepface whose subject could be told from the person's other photos, the
+# subject was the most prominent face; group photos where nobody is the subject have ratios of 1.15 to 1.35,
+# and a couple in faces-celeba 1.88. 2.0 is the round number above every photo where faces compete.
+DOMINANCE = 2.0
 
 
 @dataclass(frozen=True)
@@ -69,3 +77,17 @@ def prominence(box: Box, image_width: int, image_height: int) -> float:
     dy = (box.y1 + box.y2) / 2 - image_height / 2
     off_centre = min(1.0, float(np.hypot(dx, dy)) / half_diagonal)
     return box.width * box.height * (1.0 - 0.5 * off_centre)
+
+
+def dominant_face(faces: Sequence[EncodedFace]) -> EncodedFace | None:
+    """The face that is clearly the subject of the photo, or None when faces compete (or there are none).
+
+    A single face is the subject; of several, the most prominent one when it is at least `DOMINANCE` times
+    as prominent as every other.
+    """
+    ranked = sorted(faces, key=lambda face: face.face.prominence, reverse=True)
+    if not ranked:
+        return None
+    if len(ranked) > 1 and ranked[0].face.prominence < DOMINANCE * ranked[1].face.prominence:
+        return None
+    return ranked[0]

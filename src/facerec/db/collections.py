@@ -1,0 +1,75 @@
+"""The collection store: every query on `collections`, beside the method that runs it."""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from facerec.domain import DEFAULT_COLLECTION, CollectionRecord, Metadata
+from facerec.errors import CollectionExists, CollectionNotFound
+
+_COLUMNS = """
+    c.id, c.name, c.metadata, c.created_at, c.updated_at,
+    (SELECT count(*) FROM persons AS p WHERE p.collection_id = c.id) AS person_count,
+    (SELECT count(*) FROM faces AS f WHERE f.collection_id = c.id) AS face_count
+"""
+
+
+class CollectionStore:
+    """A repository over one connection (`facerec.db.stores`). Returns records or raises domain errors."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    async def create(self, *, name: str, metadata: Metadata) -> CollectionRecord:
+        try:
+            await self._connection.execute(
+                "INSERT INTO collections (name, metadata) VALUES ($1, $2)", name, metadata
+            )
+        except asyncpg.UniqueViolationError as error:
+            raise CollectionExists(f"a collection named {name!r} already exists") from error
+        return await self.get(name)
+
+    async def id_of(self, name: str) -> UUID:
+        collection_id: UUID | None = await self._connection.fetchval(
+            "SELECT id FROM collections WHERE name = $1", name
+        )
+        if collection_id is None:
+            raise CollectionNotFound(f"no collection named {name!r}")
+        return collection_id
+
+    async def get(self, name: str) -> CollectionRecord:
+        row = await self._connection.fetchrow(
+            f"SELECT {_COLUMNS} FROM collections AS c WHERE c.name = $1", name
+        )
+        if row is None:
+            raise CollectionNotFound(f"no collection named {name!r}")
+        return _record(row)
+
+    async def all(self) -> list[CollectionRecord]:
+        rows = await self._connection.fetch(f"SELECT {_COLUMNS} FROM collections AS c ORDER BY c.name")
+        return [_record(row) for row in rows]
+
+    async def delete(self, name: str) -> None:
+        """Erase the collection with every person, face and photo in it. `default` is emptied instead:
+        it always exists."""
+        if name == DEFAULT_COLLECTION:
+            await self._connection.execute(
+                "DELETE FROM persons WHERE collection_id = $1", await self.id_of(name)
+            )
+            return
+        status = await self._connection.execute("DELETE FROM collections WHERE name = $1", name)
+        if status == "DELETE 0":
+            raise CollectionNotFound(f"no collection named {name!r}")
+
+
+def _record(row: Any) -> CollectionRecord:
+    return CollectionRecord(
+        id=row["id"],
+        name=row["name"],
+        metadata=row["metadata"],
+        person_count=row["person_count"],
+        face_count=row["face_count"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
