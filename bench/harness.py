@@ -22,32 +22,40 @@ class Service:
     base_url: str
 
 
+FACEREC_SERVE = ("-m", "facerec", "serve")
+
+
 @contextmanager
-def running_service(data_dir: Path, **settings: str) -> Iterator[Service]:
-    """`facerec serve` with DATA_DIR=data_dir and `settings` as environment variables (DATABASE_URL only
-    when given), yielded once /readyz answers 200, stopped on exit. Its log goes to data_dir."""
-    with running_services([data_dir], **settings) as services:
+def running_service(
+    data_dir: Path, *, command: tuple[str, ...] = FACEREC_SERVE, **settings: str
+) -> Iterator[Service]:
+    """`facerec serve` (or another `python` command taking --port) with DATA_DIR=data_dir and `settings`
+    as environment variables (DATABASE_URL only when given), yielded once /readyz answers 200, stopped on
+    exit. Its log goes to data_dir."""
+    with running_services([data_dir], command=command, **settings) as services:
         yield services[0]
 
 
 @contextmanager
-def running_services(data_dirs: list[Path], **settings: str) -> Iterator[list[Service]]:
-    """One `facerec serve` per data directory, all started at the same moment, then waited for."""
+def running_services(
+    data_dirs: list[Path], *, command: tuple[str, ...] = FACEREC_SERVE, **settings: str
+) -> Iterator[list[Service]]:
+    """One service per data directory, all started at the same moment, then waited for."""
     with ExitStack() as stack:
-        services = [stack.enter_context(_started(data_dir, settings)) for data_dir in data_dirs]
+        services = [stack.enter_context(_started(data_dir, command, settings)) for data_dir in data_dirs]
         for service in services:
             _wait_ready(service)
         yield services
 
 
 @contextmanager
-def _started(data_dir: Path, settings: dict[str, str]) -> Iterator[Service]:
+def _started(data_dir: Path, command: tuple[str, ...], settings: dict[str, str]) -> Iterator[Service]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env |= {"DATA_DIR": str(data_dir), **settings}
     with (data_dir / "service.log").open("wb") as log:
         process = psutil.Popen(
-            [sys.executable, "-m", "facerec", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+            [sys.executable, *command, "--port", str(port)], env=env, stdout=log, stderr=log
         )
         try:
             yield Service(process, f"http://127.0.0.1:{port}")

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.encode import library_analysis, photo_sets, service_throughput
-from bench.harness import Service, machine, running_service, running_services
+from bench.harness import FACEREC_SERVE, Service, machine, running_service, running_services
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
 
@@ -35,7 +35,7 @@ def timed_services(count: int, folder: Path, **settings: str) -> Iterator[tuple[
     """`count` services started together; yields them and the seconds until the last was ready."""
     data_dirs = [Path(tempfile.mkdtemp(dir=folder)) for _ in range(count)]
     started = time.perf_counter()
-    with running_services(data_dirs, **settings) as services:
+    with running_services(data_dirs, command=FACEREC_SERVE, **settings) as services:
         yield services, time.perf_counter() - started
 
 

@@ -2,8 +2,9 @@
 
 Average-linkage agglomerative clustering on cosine similarity: two groups join while the mean similarity
 between their faces is at least the threshold. Measured against single and complete linkage, and other
-thresholds, in docs/ACCURACY.md ("Clustering"): average linkage at `CLUSTER_THRESHOLD` kept clusters
-nearly pure while gathering most of each person's photos into one.
+thresholds, and HDBSCAN, in docs/ACCURACY.md ("Clustering unnamed faces"): on 1,276 faces of 159 people
+of faces-celeba, average linkage at `CLUSTER_THRESHOLD` had a purity of 99.9% and gathered 95.4% of the
+faces into their person's largest group. 0.30 is about the face-pair FAR = 1e-4 point (0.309).
 """
 
 from collections.abc import Sequence

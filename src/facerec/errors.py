@@ -121,6 +121,10 @@ class Unauthorized(FacerecError):
         self.schemes = schemes
 
 
+class WebhookNotFound(FacerecError):
+    code = "webhook_not_found"
+
+
 class ModelMismatch(FacerecError):
     """Two embeddings from different model packs cannot be compared."""
 
@@ -137,6 +141,30 @@ class Overloaded(FacerecError):
     code = "overloaded"
 
 
+class ConfigurationError(FacerecError):
+    """A setting is missing or wrong. The message names the setting and the fix; `facerec` exits with 2."""
+
+    code = "configuration_error"
+
+
+class TooManyStreams(Overloaded):
+    """Every video stream place (STREAM_MAX_CONCURRENT) is taken."""
+
+    code = "too_many_streams"
+
+
+class StreamIdle(FacerecError):
+    """A video stream sent nothing for STREAM_IDLE_TIMEOUT_S."""
+
+    code = "idle_timeout"
+
+
+class InvalidMessage(FacerecError):
+    """A WebSocket text message that is not a control message this API knows."""
+
+    code = "invalid_message"
+
+
 class ModelUnavailable(FacerecError):
     """A model pack cannot be found, fetched or verified. Raised at startup."""
 
@@ -147,3 +175,51 @@ class DataDirectoryInUse(FacerecError):
     """Another service already runs the embedded database in this data directory."""
 
     code = "data_directory_in_use"
+
+
+class CannotListen(FacerecError):
+    """`facerec serve` cannot bind its address (a port in use, a host not on this machine)."""
+
+    code = "cannot_listen"
+
+
+class StartupFailed(FacerecError):
+    code = "startup_failed"
+
+
+class RequestTimeout(FacerecError):
+    """The client went silent while sending the request body."""
+
+    code = "request_timeout"
+
+
+class TooManyHeaders(FacerecError):
+    code = "too_many_headers"
+
+
+class HostNotAllowed(FacerecError):
+    """The Host header names a host this service does not serve (DNS rebinding, a stray proxy)."""
+
+    code = "host_not_allowed"
+
+
+class ForbiddenOrigin(FacerecError):
+    """A browser page on an origin outside CORS_ORIGINS tried to change something."""
+
+    code = "forbidden_origin"
+
+
+class RateLimited(FacerecError):
+    """The credential (or, with access control off, the client address) is over its request rate."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class OpenNetworkRefused(ConfigurationError):
+    """`facerec serve` was asked to listen beyond loopback with access control off."""
+
+    code = "open_network_refused"

@@ -5,9 +5,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from facerec.errors import ConfigurationError
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
 
@@ -15,6 +17,7 @@ DEFAULT_HOME = Path.home() / ".local" / "share" / "facerec"
 DEFAULT_MODEL_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
 MIN_API_KEY_LENGTH = 16
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key is at least as long as the hash
+POSTGRES_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 KEY_ENTRY_SEPARATORS = re.compile(r"[;\s]+")
 
@@ -88,6 +91,30 @@ class Settings(BaseSettings):
         "413 decode_budget_exceeded before decoding. The default fits an 8-bit RGB photo of the pixel limit.",
     )
 
+    # Live video (WS /api/stream)
+    stream_max_concurrent: int = Field(
+        4, ge=0, le=1000, description="Streams open at once; beyond, the handshake is refused with 503."
+    )
+    stream_max_frame_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, description="Largest frame; a larger one is skipped with an error message."
+    )
+    stream_max_fps: float = Field(
+        30, gt=0, le=1000, description="Frames per second a stream is answered at most; sooner ones wait."
+    )
+    stream_idle_timeout_s: float = Field(30, gt=0, description="A stream silent this long is closed.")
+    stream_recognise_every: int = Field(
+        5, ge=1, le=1000, description="Frames between two recognitions of one tracked face, at most."
+    )
+
+    # Webhooks (POST /api/webhooks): deliveries wait in the database until the receiver answers 2xx
+    webhook_poll_s: float = Field(1.0, gt=0, le=60, description="How often due deliveries are looked for.")
+    webhook_timeout_s: float = Field(10, gt=0, le=300, description="Per delivery request.")
+    webhook_retry_base_s: float = Field(2, gt=0, le=3600, description="First retry delay; then doubling.")
+    webhook_retry_max_s: float = Field(3600, gt=0, description="Longest delay between two attempts.")
+    webhook_max_attempts: int = Field(
+        15, ge=1, le=100, description="Attempts before a delivery is marked failed (about 9 hours)."
+    )
+
     # Database
     database_url: SecretStr | None = Field(None, description="Postgres URL; unset = embedded Postgres.")
     data_dir: Path = Field(DEFAULT_HOME, description="Embedded Postgres data and service state.")
@@ -115,10 +142,39 @@ class Settings(BaseSettings):
     )
     public_docs: bool = Field(True, description="Serve /docs, /redoc and /openapi.json; false = 404.")
 
+    metrics_public: bool = Field(
+        False, description="Serve /metrics without a credential even with access control on."
+    )
+
+    # Logs
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Least severe level.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text: one line per record; json: one JSON object per line."
+    )
+
     # Browsers
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed cross-origin, comma-separated; empty = none."
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host header values served, comma-separated; empty = local names when open, else any.",
+    )
+    allow_open_network: bool = Field(
+        False, description="Let `facerec serve` bind a non-loopback address with access control off."
+    )
+
+    # Rate limits (a token bucket per credential, or per client address when access control is off)
+    rate_limit_per_minute: int = Field(0, ge=0, description="Requests per minute; 0 = no rate limit.")
+    rate_limit_burst: int = Field(20, ge=1, description="Requests allowed at once before the rate applies.")
+
+    # The HTTP server (`facerec serve`)
+    max_header_bytes: int = Field(16 * 1024, ge=1024, description="Request line + headers; over: 400.")
+    max_headers: int = Field(100, ge=8, description="Header fields per request; over: 431.")
+    header_timeout_s: float = Field(10, gt=0, description="Time to send a request's head; then closed.")
+    body_timeout_s: float = Field(30, gt=0, description="Longest silence while a body is read; then 408.")
+    keep_alive_timeout_s: int = Field(5, ge=1, description="Idle time before a kept-alive connection closes.")
+    max_connections: int = Field(500, ge=1, description="Open connections; requests beyond get 503.")
 
     @property
     def quality_bar(self) -> QualityBar:
@@ -138,6 +194,23 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown model pack {value!r}; choose one of {sorted(PACKS)}")
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not POSTGRES_URL.match(url.get_secret_value()):
+            raise ValueError("must be a Postgres URL: postgresql://user:password@host:5432/dbname")
+        return url
+
     @field_validator("model_cache_dir", "data_dir")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
@@ -148,7 +221,7 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -195,7 +268,31 @@ class Settings(BaseSettings):
                 raise ValueError(f"CORS origin {origin!r} must be '*' or start with http:// or https://")
         return origins
 
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        return [host.lower() for host in hosts]
+
     @property
     def access_control(self) -> bool:
         """Whether /api requests need credentials."""
         return bool(self.api_keys) or self.jwt_secret_key is not None
+
+
+def load_settings(**values: object) -> Settings:
+    """The settings from the environment and `.env` (and `values`), or `ConfigurationError` naming each
+    wrong setting by its environment variable, in one line."""
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc']).upper()}: "
+            + item["msg"].removeprefix("Value error, ")
+            for item in error.errors()
+        ]
+        noun = "setting" if len(problems) == 1 else "settings"
+        raise ConfigurationError(
+            f"invalid {noun} {'; '.join(problems)}. Fix it in the environment or .env"
+        ) from error
+    except SettingsError as error:
+        raise ConfigurationError(f"{error}. Fix it in the environment or .env") from error

@@ -7,6 +7,7 @@ import pytest
 
 from facerec.api.app import create_app
 from facerec.settings import Settings
+from tests.asgi import BASE_URL
 
 UPLOADS = [
     "/api/face/encode",
@@ -72,7 +73,7 @@ async def test_an_unexpected_error_gets_the_one_error_body(settings: Settings) -
         raise RuntimeError("a bug")
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # the route needs no lifespan
-    async with httpx.AsyncClient(transport=transport, base_url="http://facerec.test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
         response = await client.get("/boom")
     assert response.status_code == 500
     assert response.json() == {

@@ -6,7 +6,9 @@ import re
 import httpx
 import pytest
 
+from facerec.api.app import create_app
 from facerec.logs import RequestIdFilter
+from facerec.settings import Settings
 from tests.api.credentials import (
     API_KEY,
     JWT_SECRET,
@@ -90,3 +92,26 @@ async def test_no_image_bytes_or_embedding_is_logged(
     [line] = messages_of(logs, response.headers["X-Request-ID"])
     assert line.startswith("POST /api/face/encode 200 ")
     assert all(len(record.getMessage()) < 200 for record in logs.records)
+
+
+async def test_an_unexpected_error_is_logged_once_with_its_request_id(
+    settings: Settings, logs: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app)  # the route needs no lifespan; no exception may escape
+    async with httpx.AsyncClient(transport=transport, base_url="http://facerec.test") as http:
+        response = await http.get("/boom")
+
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    errors = [record for record in logs.records if record.levelno >= logging.ERROR]
+    assert [(record.getMessage(), getattr(record, "request_id", None)) for record in errors] == [
+        ("unexpected error", request_id)
+    ]
+    assert errors[0].exc_info is not None
+    assert messages_of(logs, request_id)[-1].startswith("GET /boom 500 ")

@@ -9,7 +9,7 @@ import asyncpg
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from facerec.db.migrate import ALEMBIC_INI
+from facerec.db.migrate import migrations_dir
 from facerec.db.urls import asyncpg_url
 
 
@@ -29,6 +29,8 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head

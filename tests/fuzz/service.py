@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,15 +17,29 @@ READY_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 30.0
 
 
+@dataclass(frozen=True)
+class Service:
+    url: str
+    process: "subprocess.Popen[bytes]"
+
+
 @contextlib.contextmanager
 def served(workdir: Path) -> Iterator[str]:
     """Start the service in `workdir`, wait until it is ready, yield its base URL, then stop it."""
+    with running_service(workdir) as service:
+        yield service.url
+
+
+@contextlib.contextmanager
+def running_service(workdir: Path, **settings: str) -> Iterator[Service]:
+    """`served`, with `settings` as environment variables, yielding the process too."""
     port = _free_port()
     log_path = workdir / "service.log"
     env = {
         **os.environ,
         "DATA_DIR": str(workdir / "data"),
         "MODEL_CACHE_DIR": str(workdir / "models"),
+        **settings,
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -37,7 +52,7 @@ def served(workdir: Path) -> Iterator[str]:
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_ready(base_url, process, log_path)
-            yield base_url
+            yield Service(base_url, process)
         finally:
             process.terminate()
             try:

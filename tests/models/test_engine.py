@@ -38,6 +38,7 @@ def _unseen_photos(photos: Photos) -> list[Path]:
     return [photos.group, *extra]
 
 
+@pytest.mark.filterwarnings("ignore:`estimate` is deprecated:FutureWarning")  # FaceAnalysis's norm_crop
 def test_embeddings_agree_with_insightface(
     engine: FaceEngine, reference: FaceAnalysis, photos: Photos
 ) -> None:

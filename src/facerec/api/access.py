@@ -1,5 +1,6 @@
-"""Access control. Off while no API key and no JWT secret is configured; on, every request under /api must
-carry a known `X-API-Key` or an `Authorization: Bearer <JWT>` signed with JWT_SECRET_KEY (HS256).
+"""Access control. Off while no API key and no JWT secret is configured; on, every request and WebSocket
+under /api must carry a known `X-API-Key` or an `Authorization: Bearer <JWT>` signed with JWT_SECRET_KEY
+(HS256). Browsers cannot set headers on a WebSocket: they offer the credential as a subprotocol instead.
 
 A credential may reach only some collections: an `API_KEYS` entry `KEY:name1,name2`, or a token whose
 collections claim (JWT_COLLECTIONS_CLAIM) lists names. The check here yields the credential's `Grant`;
@@ -10,17 +11,17 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jwt
 from fastapi import Security, params
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import SecretStr
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from facerec.api.errors import domain_error_response
+from facerec.api.errors import refuse
 from facerec.errors import Forbidden, Unauthorized
 from facerec.settings import Settings, split_key_entry
 
@@ -30,6 +31,9 @@ API_KEY_HEADER = "X-API-Key"
 PROTECTED_PREFIX = "/api"
 JWT_ALGORITHMS = ["HS256"]
 JWT_LEEWAY_S = 30  # clock skew allowed on exp, nbf and iat
+# `Sec-WebSocket-Protocol: facerec, bearer.<JWT>` stands for the header named; the server never selects
+# (echoes) a credential-bearing subprotocol.
+SUBPROTOCOL_CREDENTIALS = {"apikey.": (API_KEY_HEADER, ""), "bearer.": ("Authorization", "Bearer ")}
 
 # Fixed words for why a token was refused: PyJWT's own messages may quote parts of the token.
 TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
@@ -46,9 +50,11 @@ TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
 
 @dataclass(frozen=True)
 class Grant:
-    """The collections a credential reaches: `None` for all of them."""
+    """The collections a credential reaches: `None` for all of them. `holder` names the credential (a
+    key's digest, a token's subject; never the secret) for the rate limits; grants compare by reach."""
 
     collections: frozenset[str] | None = None
+    holder: str | None = field(default=None, compare=False)
 
     def reaches(self, collection: str) -> bool:
         return self.collections is None or collection in self.collections
@@ -138,7 +144,10 @@ class AccessPolicy:
                 (words for kind, words in TOKEN_REFUSALS.items() if isinstance(error, kind)),
                 "the bearer token is not valid",
             )
-        return self._claimed_grant(claims)
+        grant = self._claimed_grant(claims)
+        if isinstance(grant, str):
+            return grant
+        return replace(grant, holder=_token_holder(claims, token.strip()))
 
     def _claimed_grant(self, claims: dict[str, Any]) -> Grant | str:
         if self._collections_claim not in claims:
@@ -152,19 +161,41 @@ class AccessPolicy:
         return Unauthorized(message, schemes=self.schemes)
 
 
+def _token_holder(claims: dict[str, Any], token: str) -> str:
+    """Who a token speaks for: its `sub`, so that a refreshed token has the same holder."""
+    subject = claims.get("sub")
+    return f"sub:{subject}" if isinstance(subject, str) else "token:" + _digest(token.encode()).hex()[:32]
+
+
 def _digest(value: bytes) -> bytes:
     return hashlib.sha256(value).digest()
 
 
 def _key_grant(entry: str) -> tuple[bytes, Grant]:
     key, collections = split_key_entry(entry)
-    return _digest(key.encode()), Grant(None if collections is None else frozenset(collections))
+    digest = _digest(key.encode())
+    reach = None if collections is None else frozenset(collections)
+    return digest, Grant(reach, holder="key:" + digest.hex()[:32])
 
 
 def grant_of(scope: Scope) -> Grant:
     """The grant AccessControl found for this connection; everything when access control is off."""
     grant: Grant = scope.get("state", {}).get(GRANT_STATE_KEY, EVERYTHING)
     return grant
+
+
+def credentials_of(scope: Scope) -> Headers:
+    """The headers that may carry a credential: a WebSocket's offered subprotocols `apikey.<KEY>` and
+    `bearer.<JWT>` count as the headers they stand for, where those headers are absent."""
+    headers = Headers(scope=scope)
+    if scope["type"] != "websocket":
+        return headers
+    offered = MutableHeaders(scope={"headers": list(scope["headers"])})
+    for protocol in scope.get("subprotocols", []):
+        for prefix, (name, scheme) in SUBPROTOCOL_CREDENTIALS.items():
+            if protocol.startswith(prefix) and name not in offered:
+                offered[name] = scheme + protocol.removeprefix(prefix)
+    return offered
 
 
 def _route_path(scope: Scope) -> str:
@@ -179,19 +210,22 @@ def _protected(path: str) -> bool:
 class AccessControl:
     """Pure ASGI middleware: the one place credentials are enforced. It answers before the body is read,
     so an anonymous client cannot make the server parse an upload, and it covers every path under /api,
-    routes added later included."""
+    WebSockets and routes added later included: a WebSocket without a valid credential is refused at the
+    handshake."""
 
-    def __init__(self, app: ASGIApp, *, policy: AccessPolicy) -> None:
+    def __init__(self, app: ASGIApp, *, policy: AccessPolicy, also_protected: tuple[str, ...] = ()) -> None:
         self.app = app
         self.policy = policy
+        self.also_protected = also_protected  # exact paths outside /api (/metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _protected(_route_path(scope)):
+        path = _route_path(scope) if scope["type"] in ("http", "websocket") else ""
+        if scope["type"] in ("http", "websocket") and (_protected(path) or path in self.also_protected):
             try:
-                grant = self.policy.check(Headers(scope=scope))
+                grant = self.policy.check(credentials_of(scope))
             except Unauthorized as refusal:
                 logger.info("access refused: %s", refusal.message)
-                await domain_error_response(refusal)(scope, receive, send)
+                await refuse(refusal, scope, receive, send)
                 return
             scope.setdefault("state", {})[GRANT_STATE_KEY] = grant
         await self.app(scope, receive, send)

@@ -1,6 +1,7 @@
 """The application factory. The lifespan owns every resource and releases them in reverse order."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -8,22 +9,32 @@ from typing import TypedDict
 
 from fastapi import FastAPI, params
 
+from facerec import __version__
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
 from facerec.api.cors import allow_origins
+from facerec.api.docs import OPENAPI_URL, add_documentation
 from facerec.api.errors import install_error_handlers
-from facerec.api.limits import BodySizeLimit
+from facerec.api.json_images import JsonImages, add_json_bodies
+from facerec.api.limits import RequestLimits
+from facerec.api.origins import SiteGuard, SitePolicy
+from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
-from facerec.api.routes import collections, faces, health, persons, verify
+from facerec.api.routes import collections, faces, health, persons, stream, verify, webhooks
+from facerec.api.routes import metrics as metrics_route
+from facerec.api.streaming import StreamSlots
 from facerec.db.database import Database, PoolOptions
-from facerec.db.embedded import embedded_postgres_server
+from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
 from facerec.imaging.intake import ImageLimits
+from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
 from facerec.models.sessions import check_device
 from facerec.service import FaceService
 from facerec.settings import Settings
+from facerec.webhooks.dispatcher import DispatchOptions, dispatching
+from facerec.webhooks.service import WebhookService
 
 logger = logging.getLogger(__name__)
 
@@ -33,54 +44,84 @@ class State(TypedDict):
     service: FaceService
     gallery: Gallery
     database: Database
+    metrics: Metrics
+    runner: BlockingRunner
+    stream_slots: StreamSlots
+    webhooks: WebhookService
+    embedded_postgres: EmbeddedPostgres | None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     check_device(settings.device)
+    metrics = Metrics()
     app = FastAPI(
         title="facerec",
         summary="Self-hosted face recognition: InsightFace embeddings in Postgres + pgvector.",
-        version="0.1.0",
-        lifespan=_lifespan(settings),
-        docs_url="/docs" if settings.public_docs else None,
-        redoc_url="/redoc" if settings.public_docs else None,
-        openapi_url="/openapi.json" if settings.public_docs else None,
+        version=__version__,
+        lifespan=_lifespan(settings, metrics),
+        docs_url=None,  # add_documentation serves them without a CDN
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.public_docs else None,
     )
+    if settings.public_docs:
+        add_documentation(app)
     install_error_handlers(app)
-    security = _add_middleware(app, settings)
+    security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
-    for resource in (faces, persons, collections, verify):
+    app.include_router(metrics_route.router)
+    for resource in (faces, persons, collections, verify, webhooks):
         app.include_router(resource.router, dependencies=security)
+    app.include_router(stream.router)  # WebSockets are not in the OpenAPI schema; AccessControl guards them
+    if settings.public_docs:
+        add_json_bodies(app)
     return app
 
 
-def _add_middleware(app: FastAPI, settings: Settings) -> list[params.Depends]:
-    """Middleware added last runs first: the request id is set before anything logs, CORS answers
-    preflights before access is checked, and access is checked before the body is counted or read.
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[params.Depends]:
+    """Middleware added last runs first: the request id is set before anything logs, the Host and Origin
+    are checked before anything else, CORS answers preflights before access is checked, access is checked
+    before the rate limit (which counts per credential), and all of these before the body is read; a JSON
+    body with photos becomes a form last.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_upload_bytes,
+        max_headers=settings.max_headers,
+        body_timeout_s=settings.body_timeout_s,
+    )
+    if settings.rate_limit_per_minute:
+        buckets = TokenBuckets(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets, per_address=not settings.access_control)
     security = []
     if settings.access_control:
         policy = AccessPolicy.of(settings)
-        app.add_middleware(AccessControl, policy=policy)
+        also_protected = () if settings.metrics_public else (metrics_route.METRICS_PATH,)
+        app.add_middleware(AccessControl, policy=policy, also_protected=also_protected)
         security = openapi_security(policy)
     if settings.cors_origins:
         allow_origins(app, settings.cors_origins)
-    app.add_middleware(RequestContext)
+    app.add_middleware(SiteGuard, policy=SitePolicy.of(settings))
+    app.add_middleware(RequestContext, metrics=metrics)
     return security
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
+def _lifespan(
+    settings: Settings, metrics: Metrics
+) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         async with AsyncExitStack() as stack:
             runner = stack.enter_context(
-                BlockingRunner(settings.inference_workers, max_waiting=settings.max_waiting_jobs)
+                BlockingRunner(
+                    settings.inference_workers, max_waiting=settings.max_waiting_jobs, observer=metrics
+                )
             )
-            loading = asyncio.ensure_future(runner.run(load_engine, settings))
+            loading = asyncio.ensure_future(runner.run(load_engine, settings, metrics.stage))
+            url, embedded = await _database_url(settings, stack)
             database = Database(
-                await _database_url(settings, stack),
+                url,
                 PoolOptions(
                     min_size=settings.db_pool_min_size,
                     max_size=settings.db_pool_max_size,
@@ -90,6 +131,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             )
             await database.start()
             stack.push_async_callback(database.close)
+            await stack.enter_async_context(dispatching(database, _dispatch_options(settings)))
             engine = await loading
             service = FaceService(
                 engine=engine,
@@ -100,15 +142,45 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 quality_bar=settings.quality_bar,
             )
             logger.info("facerec ready: model %s", engine.pack_name)
-            yield State(settings=settings, service=service, gallery=Gallery(database), database=database)
+            yield State(
+                settings=settings,
+                service=service,
+                gallery=Gallery(database),
+                database=database,
+                metrics=metrics,
+                runner=runner,
+                stream_slots=StreamSlots(settings.stream_max_concurrent),
+                webhooks=WebhookService(database),
+                embedded_postgres=embedded,
+            )
 
     return lifespan
 
 
-async def _database_url(settings: Settings, stack: AsyncExitStack) -> str:
+def _dispatch_options(settings: Settings) -> DispatchOptions:
+    return DispatchOptions(
+        poll_s=settings.webhook_poll_s,
+        timeout_s=settings.webhook_timeout_s,
+        retry_base_s=settings.webhook_retry_base_s,
+        retry_max_s=settings.webhook_retry_max_s,
+        max_attempts=settings.webhook_max_attempts,
+    )
+
+
+async def _database_url(settings: Settings, stack: AsyncExitStack) -> tuple[str, EmbeddedPostgres | None]:
+    """The configured server, or the embedded one: started, supervised, and stopped at shutdown after
+    its supervisor (so that nothing restarts it once the service is going away)."""
     if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
-    server = embedded_postgres_server(settings.data_dir)
-    url: str = await asyncio.to_thread(server.__enter__)
-    stack.push(server.__exit__)
-    return url
+        return settings.database_url.get_secret_value(), None
+    server = EmbeddedPostgres(settings.data_dir)
+    url = await asyncio.to_thread(server.start)
+    stack.push_async_callback(asyncio.to_thread, server.stop)
+    supervisor = asyncio.create_task(server.supervise(), name="facerec-embedded-postgres")
+    stack.push_async_callback(_cancel, supervisor)
+    return url, server
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

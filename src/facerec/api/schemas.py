@@ -293,7 +293,7 @@ class Health(ApiModel):
 class Readiness(ApiModel):
     status: str = Field(examples=["ready"])
     model: str | None = Field(examples=["buffalo_s"])
-    database: str = Field(examples=["ok"])
+    database: str = Field(examples=["ok"], description="ok, unavailable, or restarting (embedded server).")
 
 
 def _points(landmarks: FloatArray) -> list[list[float]]:

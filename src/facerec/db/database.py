@@ -28,6 +28,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    asyncpg.InsufficientResourcesError,  # a full disk, no memory, no connection slot: the server's state
 )
 ACQUIRE_TIMEOUT_S = 5.0
 PING_TIMEOUT_S = 2.0
@@ -73,6 +74,10 @@ class Database:
     def connected(self) -> bool:
         return self._pool is not None
 
+    @property
+    def connections_in_use(self) -> int:
+        return 0 if self._pool is None else self._pool.get_size() - self._pool.get_idle_size()
+
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled connection; any sign of a lost server becomes `DatabaseUnavailable`."""
@@ -115,7 +120,7 @@ class Database:
             try:
                 await self._connect()
             except CONNECTION_ERRORS as error:
-                logger.info("database still unavailable (%s)", error)
+                logger.warning("database still unavailable (%s)", error)
                 delay = min(delay * 2, RETRY_MAX_S)
             else:
                 logger.info("database connected")

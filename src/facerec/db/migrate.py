@@ -1,12 +1,23 @@
-"""Apply the Alembic migrations (the only place the schema is defined) to a database."""
+"""Apply the Alembic migrations (the only place the schema is defined) to a database.
 
+The environment and revisions ship inside the package as `facerec.migrations`, so an installed wheel
+migrates exactly as a checkout does; `alembic.ini` in the checkout points at the same folder.
+"""
+
+from importlib.resources import files
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+from facerec.db.database import CONNECTION_ERRORS
+from facerec.errors import DatabaseUnavailable
+
+
+def migrations_dir() -> Path:
+    """Where the installed Alembic environment lives (always a real folder: the package is not zipped)."""
+    return Path(str(files("facerec.migrations")))
 
 
 def upgrade_to_head(database_url: str) -> None:
@@ -15,6 +26,20 @@ def upgrade_to_head(database_url: str) -> None:
 
 
 def upgrade_to(database_url: str, revision: str) -> None:
-    config = Config(str(ALEMBIC_INI))
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     command.upgrade(config, revision)
+
+
+def upgrade_database(database_url: str) -> None:
+    """`facerec migrate`: `upgrade_to_head`, with a server that cannot be reached or that refuses the
+    connection reported in one line."""
+    try:
+        upgrade_to_head(database_url)
+    except (*CONNECTION_ERRORS, asyncpg.PostgresError) as error:
+        raise DatabaseUnavailable(
+            f"cannot migrate the database at DATABASE_URL ({error}): check that the server is up and that "
+            "DATABASE_URL names it, with the right user, password and database"
+        ) from error

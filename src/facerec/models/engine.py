@@ -4,14 +4,16 @@ insightface's own model classes run on sessions we create, so providers and thre
 """
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from insightface.model_zoo.arcface_onnx import ArcFaceONNX
 from insightface.model_zoo.scrfd import SCRFD
-from insightface.utils.face_align import norm_crop
 
 from facerec.errors import FaceTooSmall, NoFaceFound
+from facerec.models.alignment import ARCFACE_TEMPLATE, aligned_face
 from facerec.models.faces import (
     Box,
     DetectedFace,
@@ -22,7 +24,6 @@ from facerec.models.faces import (
 )
 from facerec.models.quality import FaceQuality, estimate_pose, sharpness
 from facerec.models.sessions import (
-    ALIGNED_FACE_SIDE,
     Device,
     check_detector,
     check_recognizer,
@@ -43,6 +44,9 @@ MAX_ASPECT_RATIO = 16
 DETECTOR_STRIDE = 32
 
 
+StageTimer = Callable[[str, float], None]  # told each stage's seconds: "detector" or "recognizer"
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     det_size: int = 640
@@ -55,9 +59,10 @@ class EngineOptions:
 class FaceEngine:
     """Turns a decoded image into face embeddings. Thread-safe; knows nothing of HTTP."""
 
-    def __init__(self, files: PackFiles, options: EngineOptions) -> None:
+    def __init__(self, files: PackFiles, options: EngineOptions, timer: StageTimer | None = None) -> None:
         self.pack_name = files.pack.name
         self.options = options
+        self._timer = timer
         detector_session = open_session(
             files.detector, device=options.device, intra_op_threads=options.intra_op_threads
         )
@@ -79,8 +84,7 @@ class FaceEngine:
         blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
-        centre = np.full((5, 2), ALIGNED_FACE_SIDE / 2, dtype=np.float32)
-        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), centre, score=0, prominence=0)])
+        self.embed(blank, [DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -105,15 +109,17 @@ class FaceEngine:
             )
         chosen = usable if all_faces else usable[:1]
         return Encoding(
-            faces=self._embed(image, chosen),
+            faces=self.embed(image, chosen),
             detected=len(detected),
             recognisable=len(usable),
         )
 
     def _detect(self, image: ImageArray, side: int) -> list[DetectedFace]:
+        started = time.perf_counter()
         searched = _widen_strip(image)
         input_size = detector_input(*searched.shape[:2], side=side)
         boxes, landmarks = self._detector.detect(searched, input_size=[input_size])
+        self._time("detector", started)
         height, width = image.shape[:2]
         faces = []
         for row, points in zip(boxes, landmarks, strict=True):
@@ -128,16 +134,26 @@ class FaceEngine:
             )
         return faces
 
-    def _embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
+    def assess(self, image: ImageArray, faces: list[DetectedFace]) -> list[FaceQuality]:
+        """Each face's quality, measured on its aligned crop, without embedding it."""
+        return [_quality(face, aligned_face(image, face.landmarks)) for face in faces]
+
+    def embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
         """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
-        crops = [norm_crop(image, landmark=face.landmarks, image_size=ALIGNED_FACE_SIDE) for face in faces]
+        crops = [aligned_face(image, face.landmarks) for face in faces]
+        started = time.perf_counter()
         raw = np.asarray(self._recognizer.get_feat(crops), dtype=np.float32)
+        self._time("recognizer", started)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         vectors = raw / np.maximum(norms, np.finfo(np.float32).tiny)
         return [
             EncodedFace(face, vector, _quality(face, crop))
             for face, vector, crop in zip(faces, vectors, crops, strict=True)
         ]
+
+    def _time(self, stage: str, started: float) -> None:
+        if self._timer is not None:
+            self._timer(stage, time.perf_counter() - started)
 
 
 def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:

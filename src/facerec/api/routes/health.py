@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from facerec.api.schemas import Health, Readiness
+from facerec.db.embedded import EmbeddedPostgres
 
 router = APIRouter(tags=["health"])
 
@@ -16,9 +17,12 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
-    """Models loaded and warm, and the database answering."""
+    """Models loaded and warm, and the database answering. `database` is `ok`, `unavailable`, or
+    `restarting` while the embedded server is being brought back."""
     ready = await request.state.database.ping()
-    database = "ok" if ready else "unavailable"
+    embedded: EmbeddedPostgres | None = request.state.embedded_postgres
+    restarting = embedded is not None and embedded.state == "restarting"
+    database = "ok" if ready else "restarting" if restarting else "unavailable"
     body = Readiness(
         status="ready" if ready else "not_ready", model=request.state.service.model, database=database
     )

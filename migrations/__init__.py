@@ -1,0 +1,1 @@
+"""The Alembic environment and revisions, installed as `facerec.migrations` (see setup.py)."""
