@@ -1,25 +1,29 @@
 """Benchmark POST /api/face/encode against insightface's own FaceAnalysis, in the same run.
 
-    python -m bench.encode [--image PATH] [--requests 60] [--seconds 20] [--clients 1,2,4]
+    python -m bench.encode [--requests 40] [--seconds 15] [--clients 1,2,4] [--configs 2x1,2x2,1x0]
 
-For each service configuration (inference workers x ONNX Runtime threads) it starts `facerec serve` on a
-loopback port (embedded Postgres in a temporary directory), then measures, alternating service and
-library so that both see the same load on a shared machine:
-- latency: sequential requests, p50/p95, each followed by FaceAnalysis.get() on the same bytes
-  (cv2 decode included);
-- throughput: N concurrent clients for a fixed time, each window followed by one of the library's
-  (its best of one loop with ONNX Runtime's default threads and two threads sharing one FaceAnalysis).
+Two sets of photos, side by side: small (faces-celeba, at most 400 px) and large (faces-deepface photos of
+at least 2 megapixels). For each service configuration (inference workers x ONNX Runtime threads; 0 = all
+cores) it starts `facerec serve` on a loopback port (embedded Postgres in a temporary directory), then
+measures, alternating service and library so that both see the same load on a shared machine:
+- latency: rounds of small-service, small-library, large-service, large-library on the next photo of each
+  set; p50/p95 per set (the library's time includes cv2.imdecode and FaceAnalysis.get, buffalo_s, det 640);
+- throughput: N concurrent clients for a fixed time cycling through both sets, each window followed by one
+  of the library's (its best of one loop and two threads sharing one FaceAnalysis).
 Prints a markdown report.
 """
 
 import argparse
 import asyncio
+import functools
+import itertools
 import os
 import statistics
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +32,19 @@ import httpx
 import insightface
 import numpy as np
 from insightface.app import FaceAnalysis
+from PIL import Image
 
 from bench.harness import machine, running_service
 from facerec.models.packs import PACKS
 from facerec.models.store import bundled_model_dir
 
-DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-deepface" / "img1.jpg"
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_IMAGE = DATA / "faces-deepface" / "img1.jpg"
 FALLBACK_IMAGE = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"
-CONFIGS = ((1, 0), (2, 1), (1, 2))  # (INFERENCE_WORKERS, INTRA_OP_THREADS); 0 = all cores
+SMALL_SIDE = 400
+LARGE_PIXELS = 2_000_000
+SET_SIZE = 10
+MIN_FACE_WIDTH = 40  # well above the service's MIN_FACE_SIZE, so that no photo is refused
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,31 @@ class Latency:
 
 
 @dataclass(frozen=True)
-class ServiceResult:
+class Config:
     workers: int
-    threads: int
-    latency: Latency
-    library_latency: Latency  # measured alternately with `latency`
+    threads: int  # 0 = all cores
+
+    @property
+    def label(self) -> str:
+        return f"{self.workers} x {self.threads or 'all'}"
+
+
+@dataclass(frozen=True)
+class PhotoSet:
+    name: str
+    photos: list[bytes]
+
+
+@dataclass(frozen=True)
+class PairedLatency:
+    service: Latency
+    library: Latency
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    config: Config
+    latency: dict[str, PairedLatency]  # photo set -> (service, library), measured alternately
     throughput: dict[int, float]  # clients -> requests per second
     library_throughput: float  # the library's best, measured in windows alternating with the service's
     rss_mib: float
@@ -60,37 +89,71 @@ def latency_of(samples: list[float]) -> Latency:
     return Latency(statistics.median(ordered) * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000)
 
 
-def library_analysis() -> FaceAnalysis:
+def photo_sets(analysis: FaceAnalysis) -> list[PhotoSet]:
+    """Up to SET_SIZE photos each, the same every run: small (long side <= 400 px) and large (>= 2 MP),
+    each with a face that the library finds and that is wide enough for the service to embed."""
+    small = sorted((DATA / "faces-celeba" / "images").glob("*.jpg"))[::64]
+    large = [
+        path for path in sorted((DATA / "faces-deepface").glob("img*.jpg")) if _pixels(path) >= LARGE_PIXELS
+    ]
+    sets = [
+        PhotoSet(f"small (<= {SMALL_SIDE} px)", _usable(analysis, small)),
+        PhotoSet(f"large (>= {LARGE_PIXELS // 1_000_000} MP)", _usable(analysis, large)),
+    ]
+    if not all(photo_set.photos for photo_set in sets):
+        raise SystemExit(f"the benchmark needs faces-celeba and faces-deepface in {DATA}")
+    return sets
+
+
+def _usable(analysis: FaceAnalysis, paths: list[Path]) -> list[bytes]:
+    photos = []
+    for path in paths:
+        data = path.read_bytes()
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+        faces = analysis.get(image)
+        if faces and max(face.bbox[2] - face.bbox[0] for face in faces) >= MIN_FACE_WIDTH:
+            photos.append(data)
+    return photos[:SET_SIZE]
+
+
+def _pixels(path: Path) -> int:
+    with Image.open(path) as image:
+        return image.width * image.height
+
+
+def library_analysis(*, cuda: bool = False) -> FaceAnalysis:
+    """insightface's FaceAnalysis on the bundled buffalo_s files, det 640, on the CPU or the first GPU."""
     folder = Path(tempfile.mkdtemp(prefix="buffalo_s-"))
     for model_file in PACKS["buffalo_s"].files:
         (folder / model_file.name).symlink_to(bundled_model_dir() / model_file.name)
-    analysis = FaceAnalysis(name=str(folder), providers=["CPUExecutionProvider"])
-    analysis.prepare(ctx_id=-1, det_size=(640, 640))
+    providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if cuda else ["CPUExecutionProvider"]
+    analysis = FaceAnalysis(name=str(folder), providers=providers)
+    analysis.prepare(ctx_id=0 if cuda else -1, det_size=(640, 640))
     return analysis
 
 
 def library_once(analysis: FaceAnalysis, data: bytes) -> None:
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if not analysis.get(image):
-        raise SystemExit("the library found no face in the benchmark image")
+        raise SystemExit("the library found no face in a benchmark photo")
 
 
-def time_calls(call: Callable[[], None], count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
+def timed(call: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
 
 
-def library_throughput(analysis: FaceAnalysis, data: bytes, seconds: float, threads: int) -> float:
+def threaded_rate(call: Callable[[bytes], None], photos: list[bytes], threads: int, seconds: float) -> float:
+    """Calls per second of `threads` threads, each cycling through the photos from its own offset."""
     done = [0] * threads
     deadline = time.perf_counter() + seconds
 
     def loop(slot: int) -> None:
-        while time.perf_counter() < deadline:
-            library_once(analysis, data)
+        for data in itertools.islice(itertools.cycle(photos), slot, None):
+            if time.perf_counter() >= deadline:
+                return
+            call(data)
             done[slot] += 1
 
     workers = [threading.Thread(target=loop, args=(slot,)) for slot in range(threads)]
@@ -101,100 +164,134 @@ def library_throughput(analysis: FaceAnalysis, data: bytes, seconds: float, thre
     return sum(done) / seconds
 
 
-def paired_latency(base_url: str, analysis: FaceAnalysis, data: bytes, count: int) -> tuple[Latency, Latency]:
-    """(service, library) latency, the two calls alternating so that both see the same machine load."""
-    files = {"image": ("face.jpg", data, "image/jpeg")}
+def paired_latency(
+    base_url: str, analysis: FaceAnalysis, sets: list[PhotoSet], rounds: int
+) -> dict[str, PairedLatency]:
+    """Each round: for each set, its next photo to the service, then the same photo to the library."""
+    samples: dict[str, tuple[list[float], list[float]]] = {s.name: ([], []) for s in sets}
     with httpx.Client(base_url=base_url, timeout=60) as client:
 
-        def call() -> None:
+        def service_once(data: bytes) -> None:
+            files = {"image": ("face.jpg", data, "image/jpeg")}
             client.post("/api/face/encode", files=files).raise_for_status()
 
-        time_calls(call, 3)  # connection and caches
-        service: list[float] = []
-        library: list[float] = []
-        for _ in range(count):
-            service += time_calls(call, 1)
-            library += time_calls(lambda: library_once(analysis, data), 1)
-        return latency_of(service), latency_of(library)
+        for photo_set in sets:  # connection and caches
+            service_once(photo_set.photos[0])
+        for index in range(rounds):
+            for photo_set in sets:
+                data = photo_set.photos[index % len(photo_set.photos)]
+                service, library = samples[photo_set.name]
+                service.append(timed(functools.partial(service_once, data)))
+                library.append(timed(functools.partial(library_once, analysis, data)))
+    return {
+        name: PairedLatency(latency_of(service), latency_of(library))
+        for name, (service, library) in samples.items()
+    }
 
 
-async def service_throughput(base_url: str, data: bytes, clients: int, seconds: float) -> float:
+async def service_throughput(
+    base_urls: list[str], photos: list[bytes], clients: int, seconds: float
+) -> float:
+    """Requests per second of `clients` concurrent clients, dealt round-robin over the services."""
     deadline = time.perf_counter() + seconds
     done = 0
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
+    async def client_loop(client: httpx.AsyncClient, offset: int) -> None:
         nonlocal done
-        while time.perf_counter() < deadline:
+        for data in itertools.islice(itertools.cycle(photos), offset, None):
+            if time.perf_counter() >= deadline:
+                return
             response = await client.post(
                 "/api/face/encode", files={"image": ("face.jpg", data, "image/jpeg")}
             )
             response.raise_for_status()
             done += 1
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+    async with AsyncExitStack() as stack:
+        http = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=120)) for url in base_urls
+        ]
         started = time.perf_counter()
-        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        await asyncio.gather(*(client_loop(http[slot % len(http)], slot) for slot in range(clients)))
         return done / (time.perf_counter() - started)
 
 
 def bench_service(
-    workers: int, threads: int, analysis: FaceAnalysis, data: bytes, args: argparse.Namespace
+    config: Config, analysis: FaceAnalysis, sets: list[PhotoSet], args: argparse.Namespace
 ) -> ServiceResult:
     clients = [int(n) for n in args.clients.split(",")]
+    mixed = [data for pair in zip(*(s.photos for s in sets), strict=False) for data in pair]
     with (
         tempfile.TemporaryDirectory(prefix="facerec-bench-") as data_dir,
         running_service(
-            Path(data_dir), INFERENCE_WORKERS=str(workers), INTRA_OP_THREADS=str(threads)
+            Path(data_dir), INFERENCE_WORKERS=str(config.workers), INTRA_OP_THREADS=str(config.threads)
         ) as service,
     ):
-        latency, library_latency = paired_latency(service.base_url, analysis, data, args.requests)
+        latency = paired_latency(service.base_url, analysis, sets, args.requests)
         throughput: dict[int, float] = {}
         library_rates: list[float] = []
         for n in clients:  # each service window is followed by a library window of the same length
-            throughput[n] = asyncio.run(service_throughput(service.base_url, data, n, args.seconds))
-            library_rates.append(max(library_throughput(analysis, data, args.seconds, t) for t in (1, 2)))
+            throughput[n] = asyncio.run(service_throughput([service.base_url], mixed, n, args.seconds))
+            library = functools.partial(library_once, analysis)
+            library_rates.append(max(threaded_rate(library, mixed, t, args.seconds) for t in (1, 2)))
         rss = service.process.memory_info().rss / 2**20
-    library_rate = statistics.median(library_rates)
-    return ServiceResult(workers, threads, latency, library_latency, throughput, library_rate, rss)
+    return ServiceResult(config, latency, throughput, statistics.median(library_rates), rss)
+
+
+def parse_configs(text: str) -> list[Config]:
+    configs = []
+    for item in text.split(","):
+        workers, threads = item.split("x")
+        configs.append(Config(int(workers), int(threads)))
+    return configs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--image", type=Path, default=DEFAULT_IMAGE if DEFAULT_IMAGE.is_file() else FALLBACK_IMAGE
-    )
-    parser.add_argument("--requests", type=int, default=60, help="sequential requests for latency")
-    parser.add_argument("--seconds", type=float, default=20, help="duration of each throughput run")
+    parser.add_argument("--requests", type=int, default=40, help="latency rounds (one photo of each set)")
+    parser.add_argument("--seconds", type=float, default=15, help="duration of each throughput window")
     parser.add_argument("--clients", default="1,2,4", help="concurrent clients for throughput")
+    parser.add_argument(
+        "--configs", default="2x1,2x2,1x0", help="workers x ONNX Runtime threads to try (0 = all cores)"
+    )
     args = parser.parse_args()
-    data = args.image.read_bytes()
     analysis = library_analysis()
-    time_calls(lambda: library_once(analysis, data), 3)
-    results = [bench_service(workers, threads, analysis, data, args) for workers, threads in CONFIGS]
-    report(results, args, len(data))
+    sets = photo_sets(analysis)
+    results = [bench_service(config, analysis, sets, args) for config in parse_configs(args.configs)]
+    report(results, args, sets)
 
 
-def report(results: list[ServiceResult], args: argparse.Namespace, size: int) -> None:
+def report(results: list[ServiceResult], args: argparse.Namespace, sets: list[PhotoSet]) -> None:
     print(f"# encode benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
-    print(f"\nImage `{args.image.name}` ({size} bytes). Latency: {args.requests} sequential requests, each")
-    print("followed by the same work in the library (FaceAnalysis buffalo_s, det 640, cv2 decode included).")
-    print(f"Throughput: windows of {args.seconds:.0f} s, each followed by a library window (its best of one")
-    print(f"loop and two threads). Load average at the end: {os.getloadavg()[0]:.1f}.\n")
+    print(f"\nLatency: {args.requests} rounds; in each, every set's next photo goes to the service, then the")
+    print("same photo to the library (FaceAnalysis buffalo_s, det 640, cv2 decode included).")
+    print(
+        f"Throughput: windows of {args.seconds:.0f} s over both sets, each followed by a library window (its"
+    )
+    print(f"best of one loop and two threads). Load average at the end: {os.getloadavg()[0]:.1f}.\n")
+    print("| workers x threads | photos | p50 ms | library p50 ms | p50 ratio | p95 ms | library p95 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        for photo_set in sets:
+            paired = r.latency[photo_set.name]
+            ratio = paired.service.p50_ms / paired.library.p50_ms
+            print(
+                f"| {r.config.label} | {photo_set.name} | {paired.service.p50_ms:.1f} | "
+                f"{paired.library.p50_ms:.1f} | {ratio:.2f}x | {paired.service.p95_ms:.1f} | "
+                f"{paired.library.p95_ms:.1f} |"
+            )
     clients = list(results[0].throughput)
     rates_header = " | ".join(f"{n} client{'s' if n > 1 else ''} /s" for n in clients)
-    print(f"| workers x threads | p50 ms | library p50 ms | ratio | p95 ms | {rates_header} ", end="")
-    print("| library /s | ratio | RSS MiB |")
-    print("|" + " --- |" * (8 + len(clients)))
+    print(f"\n| workers x threads | {rates_header} | library /s | throughput ratio | RSS MiB |")
+    print("|" + " --- |" * (4 + len(clients)))
     for r in results:
         rates = " | ".join(f"{r.throughput[n]:.2f}" for n in clients)
-        latency_ratio = r.latency.p50_ms / r.library_latency.p50_ms
         rate_ratio = max(r.throughput.values()) / r.library_throughput
         print(
-            f"| {r.workers} x {r.threads or 'all'} | {r.latency.p50_ms:.1f} | "
-            f"{r.library_latency.p50_ms:.1f} | {latency_ratio:.2f}x | {r.latency.p95_ms:.1f} | {rates} | "
-            f"{r.library_throughput:.2f} | {rate_ratio:.2f}x | {r.rss_mib:.0f} |"
+            f"| {r.config.label} | {rates} | {r.library_throughput:.2f} | {rate_ratio:.2f}x | "
+            f"{r.rss_mib:.0f} |"
         )
 
 

@@ -6,7 +6,7 @@ import socket
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,24 @@ def running_service(
     """`facerec serve` (or another `python` command taking --port) with DATA_DIR=data_dir and `settings`
     as environment variables (DATABASE_URL only when given), yielded once /readyz answers 200, stopped on
     exit. Its log goes to data_dir."""
+    with running_services([data_dir], command=command, **settings) as services:
+        yield services[0]
+
+
+@contextmanager
+def running_services(
+    data_dirs: list[Path], *, command: tuple[str, ...] = FACEREC_SERVE, **settings: str
+) -> Iterator[list[Service]]:
+    """One service per data directory, all started at the same moment, then waited for."""
+    with ExitStack() as stack:
+        services = [stack.enter_context(_started(data_dir, command, settings)) for data_dir in data_dirs]
+        for service in services:
+            _wait_ready(service)
+        yield services
+
+
+@contextmanager
+def _started(data_dir: Path, command: tuple[str, ...], settings: dict[str, str]) -> Iterator[Service]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env |= {"DATA_DIR": str(data_dir), **settings}
@@ -40,9 +58,7 @@ def running_service(
             [sys.executable, *command, "--port", str(port)], env=env, stdout=log, stderr=log
         )
         try:
-            service = Service(process, f"http://127.0.0.1:{port}")
-            _wait_ready(service)
-            yield service
+            yield Service(process, f"http://127.0.0.1:{port}")
         finally:
             process.terminate()
             process.wait(60)
@@ -51,13 +67,15 @@ def running_service(
 def _wait_ready(service: Service) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"the service exited with {service.process.returncode} before it was ready")
         try:
             if httpx.get(f"{service.base_url}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.25)
-    raise SystemExit(f"the service did not become ready in {READY_TIMEOUT_S} s")
+    raise TimeoutError(f"the service did not become ready in {READY_TIMEOUT_S} s")
 
 
 def free_port() -> int:

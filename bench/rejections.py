@@ -22,7 +22,7 @@ from PIL import Image
 from bench.accuracy.data import embed_all, read_photos
 from bench.accuracy.labels import clean_labels
 from facerec.errors import FacerecError
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.loader import load_engine
 from facerec.settings import Settings
 
@@ -45,9 +45,10 @@ def main() -> None:
     dataset = parser.parse_args().dataset
     settings = Settings(_env_file=None)
     engine = load_engine(settings)
+    limits = ImageLimits(settings.max_image_pixels, settings.max_decode_bytes)
     photos = read_photos(dataset)
     print(f"embedding {len(photos)} photos", file=sys.stderr, flush=True)
-    vectors = embed_all(engine, dataset, [p.path for p in photos], settings.max_image_pixels).vectors
+    vectors = embed_all(engine, dataset, [p.path for p in photos], limits).vectors
     kept = clean_labels(photos, vectors).photos
     matrix = np.stack([vectors[p.path] for p in kept])
     similarity = matrix @ matrix.T
@@ -59,7 +60,7 @@ def main() -> None:
     again = []
     for index in sample:
         try:
-            image = decode_image(resent(dataset / kept[index].path), max_pixels=settings.max_image_pixels)
+            image = decode_image(resent(dataset / kept[index].path), limits)
             again.append(
                 float(engine.encode(image.pixels, all_faces=False).faces[0].embedding @ matrix[index])
             )

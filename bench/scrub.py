@@ -21,8 +21,10 @@ from PIL import Image
 from tests.photos import camera_jpeg
 
 from bench.harness import machine
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.imaging.scrub import Photo, without_metadata
+
+LIMITS = ImageLimits(max_pixels=50_000_000, max_decode_bytes=10**9)
 
 DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-deepface" / "img1.jpg"
 PHONE_SIDE = 4000  # 4000x3000: 12 MP
@@ -47,14 +49,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     upright, turned = phone_photo(args.image, 1), phone_photo(args.image, 6)
-    decoded = {data: decode_image(data, max_pixels=50_000_000) for data in (upright, turned)}
+    decoded = {data: decode_image(data, LIMITS) for data in (upright, turned)}
     ways: dict[str, Callable[[], object]] = {
         "as sent (KEEP_PHOTO_METADATA=true)": lambda: Photo(upright, "image/jpeg"),
         "upright JPEG: metadata copied out losslessly": lambda: without_metadata(upright, decoded[upright]),
         "orientation 6: re-encoded upright, quality 95": lambda: without_metadata(turned, decoded[turned]),
-        "(for scale: decoding it, which register does anyway)": lambda: decode_image(
-            upright, max_pixels=50_000_000
-        ),
+        "(for scale: decoding it, which register does anyway)": lambda: decode_image(upright, LIMITS),
     }
     samples: dict[str, list[float]] = {name: [] for name in ways}
     sizes: dict[str, str] = {}

@@ -8,10 +8,15 @@ import asyncio
 import os
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from facerec.db.urls import sqlalchemy_url
+
+# Replicas started together on one database migrate one at a time: each takes this session-level advisory
+# lock first, and the ones that wait find the schema already at head. The key is "facerec" in ASCII.
+MIGRATION_LOCK_KEY = 0x66616365726563
 
 
 def _database_url() -> str:
@@ -28,12 +33,23 @@ def _migrate(connection: Connection) -> None:
         context.run_migrations()
 
 
+async def _advisory_lock(connection: AsyncConnection, function: str) -> None:
+    """Take or release the migration lock, outside any transaction (committed at once), so that Alembic
+    still runs each revision in its own transaction and the lock outlives them all."""
+    await connection.execute(text(f"SELECT {function}(:key)"), {"key": MIGRATION_LOCK_KEY})
+    await connection.commit()
+
+
 async def _run_online() -> None:
     engine = create_async_engine(_database_url())
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_migrate)
-            await connection.commit()
+            await _advisory_lock(connection, "pg_advisory_lock")
+            try:
+                await connection.run_sync(_migrate)
+                await connection.commit()
+            finally:
+                await _advisory_lock(connection, "pg_advisory_unlock")
     finally:
         await engine.dispose()
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import ImageOps
 
 from facerec.clustering import cluster_faces
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import FloatArray
 from facerec.models.loader import load_engine
@@ -23,7 +23,7 @@ def engine() -> FaceEngine:
 
 
 def faces_of(engine: FaceEngine, data: bytes) -> list[FloatArray]:
-    pixels = decode_image(data, max_pixels=100_000_000).pixels
+    pixels = decode_image(data, ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)).pixels
     return [face.embedding for face in engine.encode(pixels, all_faces=True).faces]
 
 

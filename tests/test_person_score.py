@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import FloatArray
 from facerec.models.loader import load_engine
@@ -22,7 +22,9 @@ def engine() -> FaceEngine:
 
 
 def embedding(engine: FaceEngine, path: Path) -> FloatArray:
-    pixels = decode_image(path.read_bytes(), max_pixels=100_000_000).pixels
+    pixels = decode_image(
+        path.read_bytes(), ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)
+    ).pixels
     return engine.encode(pixels, all_faces=False).faces[0].embedding
 
 

@@ -59,6 +59,7 @@ from bench.accuracy.study_report import (
 )
 from bench.accuracy.verdicts import margin_table, verdict_searches
 from bench.accuracy.verification import PairScores, Verification, score_pairs, verify
+from facerec.imaging.intake import ImageLimits
 from facerec.models.faces import FloatArray
 from facerec.models.far_curve import FAR_CURVES
 from facerec.models.loader import load_engine
@@ -155,7 +156,8 @@ def main() -> None:
     groups = unlabelled_images(args.dataset, photos)
     print(f"embedding {len(photos) + len(groups)} photos with {args.pack}", file=sys.stderr, flush=True)
     paths = [photo.path for photo in photos] + groups
-    embeddings = embed_all(engine, args.dataset, paths, settings.max_image_pixels)
+    limits = ImageLimits(settings.max_image_pixels, settings.max_decode_bytes)
+    embeddings = embed_all(engine, args.dataset, paths, limits)
     vectors = embeddings.vectors
     verifications = [verify(scores) for scores in pair_sets(args.dataset, photos, vectors)]
     everything = verifications[-1]
@@ -177,7 +179,7 @@ def main() -> None:
     if not args.skip_quality:
         print("trying the quality bar on worse copies", file=sys.stderr, flush=True)
         bar = settings.quality_bar
-        effects = bar_effects(engine, args.dataset, photos, embeddings, bar, settings.max_image_pixels)
+        effects = bar_effects(engine, args.dataset, photos, embeddings, bar, limits)
         sections.append(bar_table(effects, bar, points.default) + "\n\n" + quality_ranges(embeddings))
     roc_path = args.out / f"roc-{stem}.png"
     save_figure(verifications, candidate, f"ROC: {args.pack} on {args.dataset.name}", roc_path)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from facerec.errors import FacerecError
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import EncodedFace, FloatArray
 from facerec.models.quality import FaceQuality
@@ -78,19 +78,19 @@ def labelled_pairs(photos: Sequence[Photo]) -> list[Pair]:
     ]
 
 
-def embed(engine: FaceEngine, image_path: Path, max_pixels: int) -> list[EncodedFace]:
+def embed(engine: FaceEngine, image_path: Path, limits: ImageLimits) -> list[EncodedFace]:
     """Every recognisable face, most prominent first (the first is the one the pipeline keeps)."""
-    image = decode_image(image_path.read_bytes(), max_pixels=max_pixels)
+    image = decode_image(image_path.read_bytes(), limits)
     return engine.encode(image.pixels, all_faces=True).faces
 
 
-def embed_all(engine: FaceEngine, dataset: Path, paths: Sequence[str], max_pixels: int) -> Embeddings:
+def embed_all(engine: FaceEngine, dataset: Path, paths: Sequence[str], limits: ImageLimits) -> Embeddings:
     started = time.perf_counter()
     faces: dict[str, list[EncodedFace]] = {}
     failures: list[Failure] = []
     for path in paths:
         try:
-            faces[path] = embed(engine, dataset / path, max_pixels)
+            faces[path] = embed(engine, dataset / path, limits)
         except FacerecError as error:
             failures.append(Failure(path, error.code, error.message))
     return Embeddings(

@@ -15,7 +15,7 @@ from PIL import Image, ImageFilter, ImageOps
 
 from bench.accuracy.data import Embeddings, Photo
 from facerec.errors import FacerecError
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import FloatArray
 from facerec.models.quality import FaceQuality, QualityBar
@@ -91,7 +91,7 @@ def bar_effects(
     photos: Sequence[Photo],
     embeddings: Embeddings,
     bar: QualityBar,
-    max_pixels: int,
+    limits: ImageLimits,
 ) -> list[BarEffect]:
     vectors = embeddings.vectors
     embedded = [p for p in photos if p.path in vectors]
@@ -106,7 +106,7 @@ def bar_effects(
             image = ImageOps.exif_transpose(Image.open(dataset / photo.path)).convert("RGB")
             worse = degrade(image, embeddings.qualities[photo.path].face_size)
             try:
-                face = _encode(engine, worse, max_pixels)
+                face = _encode(engine, worse, limits)
             except FacerecError:
                 lost += 1
                 continue
@@ -115,10 +115,10 @@ def bar_effects(
     return effects
 
 
-def _encode(engine: FaceEngine, image: Image.Image, max_pixels: int) -> tuple[FloatArray, FaceQuality]:
+def _encode(engine: FaceEngine, image: Image.Image, limits: ImageLimits) -> tuple[FloatArray, FaceQuality]:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
-    pixels = decode_image(buffer.getvalue(), max_pixels=max_pixels).pixels
+    pixels = decode_image(buffer.getvalue(), limits).pixels
     face = engine.encode(pixels, all_faces=False).faces[0]
     return face.embedding, face.quality
 

@@ -20,6 +20,7 @@ from bench.accuracy.data import embed_all, read_photos
 from bench.scale.dataset import INSERT, ScaleData, top_k_among
 from bench.scale.measure import QuerySet
 from bench.store_search import BOX, LANDMARKS, MODEL, Matrix, log
+from facerec.imaging.intake import ImageLimits
 from facerec.models.loader import load_engine
 from facerec.settings import Settings
 
@@ -36,7 +37,12 @@ def embeddings(dataset: Path, cache: Path) -> list[tuple[str, str, Matrix]]:
         photos = read_photos(dataset)
         log(f"embedding {len(photos)} faces-celeba photos")
         paths = [p.path for p in photos]
-        found = embed_all(load_engine(settings), dataset, paths, settings.max_image_pixels).vectors
+        found = embed_all(
+            load_engine(settings),
+            dataset,
+            paths,
+            ImageLimits(settings.max_image_pixels, settings.max_decode_bytes),
+        ).vectors
         kept = [p for p in photos if p.path in found]
         np.savez(
             cache,

@@ -48,6 +48,12 @@ class ImageTooLarge(FacerecError):
     code = "image_too_large"
 
 
+class DecodeBudgetExceeded(ImageTooLarge):
+    """Decoding the image would take more memory than the decode budget (16-bit, alpha, many pixels)."""
+
+    code = "decode_budget_exceeded"
+
+
 class PayloadTooLarge(FacerecError):
     """The request body is over the upload limit."""
 

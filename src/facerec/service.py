@@ -19,7 +19,7 @@ from facerec.errors import (
     PoorQuality,
 )
 from facerec.executor import BlockingRunner
-from facerec.imaging.intake import DecodedImage, decode_image
+from facerec.imaging.intake import DecodedImage, ImageLimits, decode_image
 from facerec.imaging.scrub import without_metadata
 from facerec.matching import (
     CANDIDATES,
@@ -124,7 +124,7 @@ class FaceService:
         engine: FaceEngine,
         runner: BlockingRunner,
         database: Database,
-        max_image_pixels: int,
+        image_limits: ImageLimits,
         store_images: bool,
         keep_photo_metadata: bool,
         quality_bar: QualityBar,
@@ -135,7 +135,7 @@ class FaceService:
         self.search_policy = search_policy
         self._runner = runner
         self._database = database
-        self._max_image_pixels = max_image_pixels
+        self._image_limits = image_limits
         self._store_images = store_images
         self._keep_photo_metadata = keep_photo_metadata
 
@@ -387,11 +387,11 @@ class FaceService:
             )
 
     def _encode(self, data: bytes, all_faces: bool) -> Encoding:
-        image = decode_image(data, max_pixels=self._max_image_pixels)
+        image = decode_image(data, self._image_limits)
         return self.engine.encode(image.pixels, all_faces=all_faces)
 
     def _encode_to_store(self, data: bytes) -> Upload:
-        image = decode_image(data, max_pixels=self._max_image_pixels)
+        image = decode_image(data, self._image_limits)
         return Upload(self._photo_to_keep(data, image), self.engine.encode(image.pixels, all_faces=True))
 
     def _encode_many(self, photos: list[bytes]) -> list[Upload | FacerecError]:
@@ -400,7 +400,7 @@ class FaceService:
         cropped: list[tuple[StoredImage | None, Cropped] | FacerecError] = []
         for data in photos:
             try:
-                image = decode_image(data, max_pixels=self._max_image_pixels)
+                image = decode_image(data, self._image_limits)
                 cropped.append(
                     (self._photo_to_keep(data, image), self.engine.crop(image.pixels, all_faces=True))
                 )

@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=64 * 64)
     batch_max_items: int = Field(64, ge=1, le=1000, description="Photos per POST /api/faces/batch.")
+    max_decode_bytes: int = Field(
+        120_000_000,
+        ge=64 * 64 * 3,
+        description="Width x height x bytes per pixel as stored (3 for RGB, 8 for 16-bit RGBA); beyond, "
+        "413 decode_budget_exceeded before decoding. The default fits an 8-bit RGB photo of the pixel limit.",
+    )
 
     # Live video (WS /api/stream)
     stream_max_concurrent: int = Field(

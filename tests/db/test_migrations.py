@@ -1,6 +1,11 @@
+import asyncio
+import os
+import sys
+
 import asyncpg
 
 from facerec.db.urls import asyncpg_url
+from tests.db.fresh import fresh_database, head_revision
 
 
 async def test_migrations_create_the_seed_schema(database_url: str) -> None:
@@ -32,3 +37,25 @@ async def test_migrations_create_the_seed_schema(database_url: str) -> None:
     assert "USING hnsw (face_vec vector_cosine_ops)" in index
     assert storage == b"p"  # PLAIN: kept inline, never TOASTed
     assert version == "0005"
+
+
+async def test_concurrent_migrations_take_turns(database_url: str) -> None:
+    """Four `facerec migrate` processes start on an empty database at once (replicas starting together):
+    the advisory lock lets one migrate while the others wait and then find the schema at head."""
+    async with fresh_database(database_url) as url:
+        codes = await asyncio.gather(*(_migrate_in_a_process(url) for _ in range(4)))
+        connection = await asyncpg.connect(asyncpg_url(url))
+        try:
+            versions = await connection.fetch("SELECT version_num FROM alembic_version")
+        finally:
+            await connection.close()
+    assert codes == [0, 0, 0, 0]
+    assert [row["version_num"] for row in versions] == [head_revision()]
+
+
+async def _migrate_in_a_process(url: str) -> int:
+    """Alembic keeps its context in module globals: concurrent migrations need processes, as replicas are."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "facerec", "migrate", env={**os.environ, "DATABASE_URL": url}
+    )
+    return await process.wait()

@@ -4,13 +4,19 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
-from facerec.errors import ImageTooLarge, InvalidImage, TruncatedImage, UnsupportedImageFormat
-from facerec.imaging.intake import decode_image
+from facerec.errors import (
+    DecodeBudgetExceeded,
+    ImageTooLarge,
+    InvalidImage,
+    TruncatedImage,
+    UnsupportedImageFormat,
+)
+from facerec.imaging.intake import ImageLimits, decode_image
 from tests.photos import Photos, encoded
 
-MAX_PIXELS = 40_000_000
+LIMITS = ImageLimits(max_pixels=40_000_000, max_decode_bytes=120_000_000)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +36,7 @@ def face(photos: Photos) -> Image.Image:
     ],
 )
 def test_every_accepted_format_decodes_to_bgr(face: Image.Image, image_format: str, media_type: str) -> None:
-    decoded = decode_image(encoded(face, image_format), max_pixels=MAX_PIXELS)
+    decoded = decode_image(encoded(face, image_format), LIMITS)
 
     assert decoded.media_type == media_type
     assert decoded.pixels.shape == (200, 200, 3)
@@ -39,7 +45,7 @@ def test_every_accepted_format_decodes_to_bgr(face: Image.Image, image_format: s
 
 def test_channels_are_bgr() -> None:
     red = Image.new("RGB", (8, 8), (255, 0, 0))
-    pixels = decode_image(encoded(red, "PNG"), max_pixels=MAX_PIXELS).pixels
+    pixels = decode_image(encoded(red, "PNG"), LIMITS).pixels
     assert tuple(pixels[0, 0]) == (0, 0, 255)
 
 
@@ -48,19 +54,19 @@ def test_other_modes_become_rgb(face: Image.Image, mode: str) -> None:
     image_format = "JPEG" if mode in ("CMYK", "L") else "PNG"
     if mode == "LA":
         image_format = "PNG"
-    decoded = decode_image(encoded(face.convert(mode), image_format), max_pixels=MAX_PIXELS)
+    decoded = decode_image(encoded(face.convert(mode), image_format), LIMITS)
     assert decoded.pixels.shape == (200, 200, 3)
 
 
 def test_transparent_pixels_are_composited_on_white() -> None:
     clear = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
-    pixels = decode_image(encoded(clear, "PNG"), max_pixels=MAX_PIXELS).pixels
+    pixels = decode_image(encoded(clear, "PNG"), LIMITS).pixels
     assert (pixels == 255).all()
 
 
 def test_sixteen_bit_images_are_scaled_not_clipped() -> None:
     ramp = (np.linspace(0, 65535, 256, dtype=np.float64).reshape(16, 16)).astype(np.uint16)
-    pixels = decode_image(encoded(Image.fromarray(ramp), "PNG"), max_pixels=MAX_PIXELS).pixels
+    pixels = decode_image(encoded(Image.fromarray(ramp), "PNG"), LIMITS).pixels
     assert pixels[0, 0, 0] == 0
     assert pixels[-1, -1, 0] == 255
     assert 100 < pixels[8, 0, 0] < 155  # the middle of the ramp stays in the middle
@@ -70,7 +76,7 @@ def test_gif_first_frame_is_used() -> None:
     frames = [Image.new("RGB", (10, 10), colour) for colour in ((255, 0, 0), (0, 0, 255))]
     buffer = io.BytesIO()
     frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
-    pixels = decode_image(buffer.getvalue(), max_pixels=MAX_PIXELS).pixels
+    pixels = decode_image(buffer.getvalue(), LIMITS).pixels
     assert tuple(pixels[5, 5]) == (0, 0, 255)  # red, in BGR
 
 
@@ -78,13 +84,13 @@ def test_exif_orientation_turns_the_image_upright() -> None:
     wide = Image.new("RGB", (40, 20))
     exif = Image.Exif()
     exif[0x0112] = 6
-    pixels = decode_image(encoded(wide, exif=exif.tobytes()), max_pixels=MAX_PIXELS).pixels
+    pixels = decode_image(encoded(wide, exif=exif.tobytes()), LIMITS).pixels
     assert pixels.shape[:2] == (40, 20)
 
 
 def test_empty_upload_is_invalid() -> None:
     with pytest.raises(InvalidImage):
-        decode_image(b"", max_pixels=MAX_PIXELS)
+        decode_image(b"", LIMITS)
 
 
 @pytest.mark.parametrize(
@@ -98,19 +104,19 @@ def test_empty_upload_is_invalid() -> None:
 )
 def test_non_images_are_invalid(data: bytes) -> None:
     with pytest.raises(InvalidImage):
-        decode_image(data, max_pixels=MAX_PIXELS)
+        decode_image(data, LIMITS)
 
 
 def test_readable_but_unaccepted_format_is_unsupported(face: Image.Image) -> None:
     with pytest.raises(UnsupportedImageFormat):
-        decode_image(encoded(face, "PPM"), max_pixels=MAX_PIXELS)
+        decode_image(encoded(face, "PPM"), LIMITS)
 
 
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
 def test_truncated_files_are_refused(face: Image.Image, image_format: str) -> None:
     data = encoded(face, image_format)
     with pytest.raises(TruncatedImage):
-        decode_image(data[: len(data) // 2], max_pixels=MAX_PIXELS)
+        decode_image(data[: len(data) // 2], LIMITS)
 
 
 def test_a_decompression_bomb_is_refused_from_its_header() -> None:
@@ -119,13 +125,64 @@ def test_a_decompression_bomb_is_refused_from_its_header() -> None:
     rows = zlib.compress(b"\x00" * 1_000_000)  # the start of 4.8 GB of zeros
     data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", rows) + _chunk(b"IEND", b"")
     with pytest.raises(ImageTooLarge):
-        decode_image(data, max_pixels=MAX_PIXELS)
+        decode_image(data, LIMITS)
 
 
 def test_the_pixel_limit_is_a_setting(face: Image.Image) -> None:
     with pytest.raises(ImageTooLarge):
-        decode_image(encoded(face), max_pixels=199 * 200)
+        decode_image(encoded(face), ImageLimits(max_pixels=199 * 200, max_decode_bytes=10**9))
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_every_exif_orientation_turns_the_image_as_pillow_does(
+    face: Image.Image, orientation: int, image_format: str
+) -> None:
+    """JPEGs are decoded by libjpeg-turbo and turned in numpy, others through Pillow: both as Pillow's
+    exif_transpose would turn them."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encoded(face.crop((0, 0, 200, 120)), image_format, exif=exif.tobytes())
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data)).convert("RGB")))[:, :, ::-1]
+
+    pixels = decode_image(data, LIMITS).pixels
+
+    assert pixels.flags.c_contiguous
+    assert np.array_equal(pixels, expected)
+
+
+def test_jpeg_pixels_are_those_pillow_decodes(face: Image.Image) -> None:
+    data = encoded(face, quality=90)
+    expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))[:, :, ::-1]
+    assert np.array_equal(decode_image(data, LIMITS).pixels, expected)
+
+
+@pytest.mark.parametrize(
+    ("mode", "image_format", "bytes_per_pixel"),
+    [("RGB", "PNG", 3), ("RGBA", "PNG", 4), ("CMYK", "JPEG", 4), ("I;16", "PNG", 2), ("L", "PNG", 1)],
+)
+def test_the_decode_budget_counts_bytes_per_pixel(
+    face: Image.Image, mode: str, image_format: str, bytes_per_pixel: int
+) -> None:
+    source = face.convert("I;16") if mode == "I;16" else face.convert(mode)
+    data = encoded(source, image_format)
+    fits = ImageLimits(max_pixels=40_000_000, max_decode_bytes=200 * 200 * bytes_per_pixel)
+    over = ImageLimits(max_pixels=40_000_000, max_decode_bytes=200 * 200 * bytes_per_pixel - 1)
+
+    assert decode_image(data, fits).pixels.shape == (200, 200, 3)
+    with pytest.raises(DecodeBudgetExceeded, match=f"200x200 {mode}"):
+        decode_image(data, over)
+
+
+def test_a_sixteen_bit_bomb_is_refused_before_decoding() -> None:
+    """A few kilobytes of 16-bit grey PNG that would take 2 bytes x 64 megapixels: refused from the header,
+    although its pixels are within the pixel limit."""
+    header = struct.pack(">IIBBBBB", 8000, 8000, 16, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 1_000_000)
+    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", rows) + _chunk(b"IEND", b"")
+    with pytest.raises(DecodeBudgetExceeded):
+        decode_image(data, ImageLimits(max_pixels=100_000_000, max_decode_bytes=120_000_000))

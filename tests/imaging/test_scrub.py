@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.imaging.scrub import Photo, without_metadata
 from tests.photos import IPTC, SERIAL, XMP, Photos, camera_exif, camera_jpeg, encoded
 
-MAX_PIXELS = 40_000_000
+LIMITS = ImageLimits(max_pixels=40_000_000, max_decode_bytes=10**9)
 TRACES = [SERIAL.encode(), b"Exif", XMP, b"xmpmeta", IPTC, b"Photoshop", b"owner: Ada", b"Canon"]
 
 
@@ -21,7 +21,7 @@ def portrait(photos: Photos) -> Image.Image:
 
 
 def scrubbed(data: bytes) -> Photo:
-    return without_metadata(data, decode_image(data, max_pixels=MAX_PIXELS))
+    return without_metadata(data, decode_image(data, LIMITS))
 
 
 def traces(data: bytes) -> list[bytes]:
@@ -57,7 +57,7 @@ def test_a_jpeg_to_turn_is_stored_upright_without_metadata(portrait: Image.Image
     assert stored.media_type == "image/jpeg"
     assert traces(stored.data) == []
     upright = pixels(stored.data)
-    expected = decode_image(sent, max_pixels=MAX_PIXELS).pixels[:, :, ::-1]
+    expected = decode_image(sent, LIMITS).pixels[:, :, ::-1]
     assert upright.shape == expected.shape
     assert upright.shape[:2] == ((480, 640) if orientation in (6, 8) else (640, 480))
     assert np.abs(upright.astype(int) - expected).mean() < 2  # quality 95: a generation loss, no more
@@ -158,7 +158,7 @@ def test_a_jpeg_the_copier_cannot_follow_is_reencoded_from_its_pixels(portrait: 
     """Structure the copier does not expect (here: no end-of-image marker) falls back to re-encoding the
     decoded pixels, never to storing the bytes as sent."""
     sent = camera_jpeg(portrait)
-    decoded = decode_image(sent, max_pixels=MAX_PIXELS)
+    decoded = decode_image(sent, LIMITS)
 
     stored = without_metadata(sent[:-2], decoded)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import DOMINANCE, EncodedFace, ImageArray, dominant_face
 from facerec.models.loader import load_engine
@@ -22,7 +22,7 @@ def engine() -> FaceEngine:
 
 
 def pixels_of(path: Path) -> ImageArray:
-    return decode_image(path.read_bytes(), max_pixels=100_000_000).pixels
+    return decode_image(path.read_bytes(), ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)).pixels
 
 
 def faces_in(engine: FaceEngine, pixels: ImageArray) -> list[EncodedFace]:

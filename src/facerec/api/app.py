@@ -29,8 +29,10 @@ from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
+from facerec.imaging.intake import ImageLimits
 from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
+from facerec.models.sessions import check_device
 from facerec.service import FaceService, SearchPolicy
 from facerec.settings import Settings
 from facerec.webhooks.dispatcher import DispatchOptions, dispatching
@@ -54,6 +56,7 @@ class State(TypedDict):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    check_device(settings.device)
     metrics = Metrics()
     app = FastAPI(
         title="facerec",
@@ -139,7 +142,7 @@ def _lifespan(
                 engine=engine,
                 runner=runner,
                 database=database,
-                max_image_pixels=settings.max_image_pixels,
+                image_limits=ImageLimits(settings.max_image_pixels, settings.max_decode_bytes),
                 store_images=settings.store_images,
                 keep_photo_metadata=settings.keep_photo_metadata,
                 quality_bar=settings.quality_bar,

@@ -4,11 +4,18 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+import simplejpeg
+from PIL import Image, ImageMode, UnidentifiedImageError
 
-from facerec.errors import ImageTooLarge, InvalidImage, TruncatedImage, UnsupportedImageFormat
+from facerec.errors import (
+    DecodeBudgetExceeded,
+    ImageTooLarge,
+    InvalidImage,
+    TruncatedImage,
+    UnsupportedImageFormat,
+)
+from facerec.imaging.pixels import ORIENTATION_TAG, orient, to_bgr
 from facerec.models.faces import ImageArray
 
 MEDIA_TYPES = {
@@ -20,7 +27,9 @@ MEDIA_TYPES = {
     "GIF": "image/gif",
     "TIFF": "image/tiff",
 }
-_SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
+# JPEGs that libjpeg-turbo can decode straight into BGR (YCbCr or grey); CMYK ones go through Pillow.
+_DIRECT_JPEG_MODES = frozenset({"RGB", "L"})
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError)
 
 
 @dataclass(frozen=True)
@@ -29,23 +38,63 @@ class DecodedImage:
     media_type: str  # from the decoded format, never from what the client claimed
 
 
-def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
-    """Decode an upload. The pixel limit is checked from the header, before any pixel is decoded."""
+@dataclass(frozen=True)
+class ImageLimits:
+    max_pixels: int
+    max_decode_bytes: int  # width x height x bytes per pixel of the image as stored (16-bit, alpha...)
+
+
+def decode_image(data: bytes, limits: ImageLimits) -> DecodedImage:
+    """Decode an upload. Both limits are checked from the header, before any pixel is decoded."""
     if not data:
         raise InvalidImage("the upload is empty")
-    image = _open(data)
+    pixels, orientation, media_type = _decode(data, limits)
+    return DecodedImage(orient(pixels, orientation), media_type)
+
+
+def _check_limits(image: Image.Image, limits: ImageLimits) -> None:
     width, height = image.size
-    if width * height > max_pixels:
-        raise ImageTooLarge(f"the image is {width}x{height} pixels; at most {max_pixels} pixels are accepted")
-    image_format = str(image.format)
+    if width * height > limits.max_pixels:
+        raise ImageTooLarge(
+            f"the image is {width}x{height} pixels; at most {limits.max_pixels} pixels are accepted"
+        )
+    stored = width * height * bytes_per_pixel(image.mode)
+    if stored > limits.max_decode_bytes:
+        raise DecodeBudgetExceeded(
+            f"the {width}x{height} {image.mode} image takes {stored} bytes to decode; at most "
+            f"{limits.max_decode_bytes} are allowed: send fewer pixels, 8 bits per channel or no alpha"
+        )
+
+
+def bytes_per_pixel(mode: str) -> int:
+    """Bytes per pixel of an image mode as stored: 3 for RGB, 4 for RGBA or CMYK, 2 for 16-bit grey."""
+    description = ImageMode.getmode(mode)
+    return len(description.bands) * np.dtype(description.typestr).itemsize
+
+
+def _decode(data: bytes, limits: ImageLimits) -> tuple[ImageArray, int, str]:
+    """The pixels as stored, their EXIF orientation and the media type. The Pillow image is dropped on
+    return, before the pixels are turned upright (which copies them)."""
+    image = _open(data)
+    _check_limits(image, limits)
     try:
-        image.seek(0)  # the first frame of an animation
-        image.load()
-        ImageOps.exif_transpose(image, in_place=True)  # no copy when the photo is already upright
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        if image.format in ("JPEG", "MPO") and image.mode in _DIRECT_JPEG_MODES:
+            # Pillow has read and checked the header; libjpeg-turbo decodes straight into BGR, without
+            # Pillow's 4-byte pixels and two more copies (docs/BENCHMARKS.md, decoding).
+            pixels = np.asarray(simplejpeg.decode_jpeg(data, colorspace="BGR", strict=True), dtype=np.uint8)
+        else:
+            image.seek(0)  # the first frame of an animation
+            image.load()
+            pixels = to_bgr(image)
+        orientation = _orientation(image)
+    except _DECODE_ERRORS as error:
         raise TruncatedImage(f"the image data is truncated or corrupt ({error})") from error
-    bgr = np.asarray(cv2.cvtColor(_to_rgb(image), cv2.COLOR_RGB2BGR), dtype=np.uint8)
-    return DecodedImage(bgr, MEDIA_TYPES[image_format])
+    return pixels, orientation, MEDIA_TYPES[str(image.format)]
+
+
+def _orientation(image: Image.Image) -> int:
+    value = image.getexif().get(ORIENTATION_TAG, 1)
+    return value if isinstance(value, int) else 1
 
 
 def _open(data: bytes) -> Image.Image:
@@ -66,17 +115,3 @@ def _open(data: bytes) -> Image.Image:
             f"{image.format} images are not accepted; send JPEG, PNG, WebP, BMP, GIF or TIFF"
         )
     return image
-
-
-def _to_rgb(image: Image.Image) -> np.ndarray:
-    """8-bit RGB from any mode: 16-bit scaled down, alpha composited on white, palette/CMYK converted."""
-    if image.mode in _SIXTEEN_BIT_MODES:
-        wide = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if wide.max(initial=0) > 255 else 255.0
-        gray = np.clip(wide / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return np.repeat(gray[:, :, None], 3, axis=2)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return np.asarray(Image.alpha_composite(canvas, rgba).convert("RGB"))
-    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))

@@ -3,6 +3,7 @@
 insightface's own model classes run on sessions we create, so providers and thread counts are ours.
 """
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ SAME_FACE_IOU = 0.4
 # The detector scales the long side to det_size; a thinner image would scale its short side to nothing.
 # Such strips are padded (bottom/right, so coordinates do not move) up to this aspect ratio.
 MAX_ASPECT_RATIO = 16
+# SCRFD's coarsest feature stride: its input sides must be multiples of it.
+DETECTOR_STRIDE = 32
 
 
 StageTimer = Callable[[str, float], None]  # told each stage's seconds: "detector" or "recognizer"
@@ -78,7 +81,9 @@ class FaceEngine:
             files.recognizer, device=options.device, intra_op_threads=options.intra_op_threads
         )
         check_recognizer(recognizer_session, files.recognizer)
-        self._detector = SCRFD(str(files.detector), session=detector_session)
+        # One session for every input shape: the input fits each photo (`detector_input`), so the shapes are
+        # many, and insightface's default (a static-shape session per shape) would build sessions per request.
+        self._detector = SCRFD(str(files.detector), session=detector_session, static_shape_sessions=False)
         self._detector.prepare(
             0, input_size=(options.det_size, options.det_size), det_thresh=options.det_threshold
         )
@@ -145,9 +150,11 @@ class FaceEngine:
             for photo in photos
         ]
 
-    def _detect(self, image: ImageArray, size: int) -> list[DetectedFace]:
+    def _detect(self, image: ImageArray, side: int) -> list[DetectedFace]:
         started = time.perf_counter()
-        boxes, landmarks = self._detector.detect(_widen_strip(image), input_size=[(size, size)])
+        searched = _widen_strip(image)
+        input_size = detector_input(*searched.shape[:2], side=side)
+        boxes, landmarks = self._detector.detect(searched, input_size=[input_size])
         self._time("detector", started)
         height, width = image.shape[:2]
         faces = []
@@ -187,6 +194,19 @@ def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:
         sharpness=sharpness(aligned),
         pose=estimate_pose(face.landmarks),
     )
+
+
+def detector_input(height: int, width: int, *, side: int) -> tuple[int, int]:
+    """(width, height) of the detector input for a photo: scaled so that its long side is `side`, as
+    insightface does, but padded only up to the next multiple of the stride instead of to a square. The
+    photo's scale, and so every face, box and landmark, is what the square gives; a 3:2 photo costs 2/3 of
+    the detector's work. Measured in docs/BENCHMARKS.md."""
+    scale = side / max(height, width)
+
+    def fitted(length: int) -> int:
+        return min(side, math.ceil(length * scale / DETECTOR_STRIDE) * DETECTOR_STRIDE)
+
+    return fitted(width), fitted(height)
 
 
 def _widen_strip(image: ImageArray) -> ImageArray:

@@ -16,11 +16,20 @@ EMBEDDING_SIZE = 512
 ALIGNED_FACE_SIDE = 112
 
 
-def providers_for(device: Device) -> list[str]:
+def check_device(device: Device) -> None:
+    """Refuse DEVICE=cuda at once where ONNX Runtime has no CUDA provider, before anything starts."""
     available = ort.get_available_providers()
     if device == "cuda" and CUDA not in available:
-        raise ModelUnavailable("DEVICE=cuda was asked for, but onnxruntime-gpu with CUDA is not installed")
-    if device != "cpu" and CUDA in available:
+        raise ModelUnavailable(
+            f"DEVICE=cuda was asked for, but this ONNX Runtime has no CUDA provider (it has "
+            f"{', '.join(available)}): install facerec[gpu] (onnxruntime-gpu in place of onnxruntime) on a "
+            "machine with CUDA and cuDNN, or set DEVICE=cpu"
+        )
+
+
+def providers_for(device: Device) -> list[str]:
+    check_device(device)
+    if device != "cpu" and CUDA in ort.get_available_providers():
         return [CUDA, CPU]
     return [CPU]
 
@@ -32,9 +41,13 @@ def open_session(path: Path, *, device: Device, intra_op_threads: int) -> ort.In
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3  # a batch larger than the model's nominal 1 is fine; no warning per run
     try:
-        return ort.InferenceSession(str(path), options, providers=providers_for(device))
+        session = ort.InferenceSession(str(path), options, providers=providers_for(device))
     except (Fail, InvalidProtobuf, NoSuchFile) as error:
         raise ModelUnavailable(f"{path} is not a loadable ONNX model: {error}") from error
+    if device == "cuda" and CUDA not in session.get_providers():
+        # ONNX Runtime falls back to the CPU, with only a warning, when CUDA or cuDNN libraries are missing
+        raise ModelUnavailable(f"DEVICE=cuda: the CUDA provider did not load for {path.name} (see the log)")
+    return session
 
 
 def check_detector(session: ort.InferenceSession, path: Path) -> None:

@@ -4,7 +4,7 @@ recognition. Blocking (it runs on the inference threads); knows nothing of WebSo
 import math
 from dataclasses import dataclass, field
 
-from facerec.imaging.intake import decode_image
+from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import Box, FloatArray
 from facerec.models.quality import FaceQuality
@@ -57,14 +57,14 @@ class _Recognised:
 class FrameAnalyser:
     engine: FaceEngine
     options: StreamOptions
-    max_image_pixels: int
+    image_limits: ImageLimits
     tracker: Tracker = field(default_factory=Tracker)
     frames: int = 0
     recognitions: int = 0
     _recognised: dict[int, _Recognised] = field(default_factory=dict)
 
     def analyse(self, data: bytes) -> FrameAnalysis:
-        image = decode_image(data, max_pixels=self.max_image_pixels).pixels
+        image = decode_image(data, self.image_limits).pixels
         self.frames += 1
         detected = self.engine.detect(image)
         qualities = self.engine.assess(image, detected)

@@ -17,6 +17,7 @@ from facerec.api.deps import (
 from facerec.api.errors import refuse
 from facerec.api.streaming import SUBPROTOCOL, StreamConnection, StreamLimits
 from facerec.errors import FacerecError
+from facerec.imaging.intake import ImageLimits
 from facerec.logs import current_request_id
 from facerec.stream.analysis import FrameAnalyser, StreamOptions
 from facerec.stream.search import ServicePersonSearch
@@ -51,7 +52,9 @@ async def stream(
         options = StreamOptions(
             min_face_size=settings.min_face_size, recognise_every=settings.stream_recognise_every
         )
-        analyser = FrameAnalyser(service.engine, options, max_image_pixels=settings.max_image_pixels)
+        analyser = FrameAnalyser(
+            service.engine, options, ImageLimits(settings.max_image_pixels, settings.max_decode_bytes)
+        )
         limits = StreamLimits(
             max_frame_bytes=settings.stream_max_frame_bytes,
             max_fps=settings.stream_max_fps,
