@@ -186,15 +186,16 @@ def table_records(data: Dataset, ids: Sequence[uuid.UUID]) -> Iterator[tuple[obj
         yield (face_id, f"identity-{data.identities[i]}", vector, MODEL, 0.9, BOX, LANDMARKS)
 
 
-async def connect(database_url: str) -> asyncpg.Connection:
+async def connect(database_url: str, schema: str = SCHEMA) -> asyncpg.Connection:
+    """A connection with the vector codec registered and `schema` (created if need be) first on its path."""
     conn: asyncpg.Connection = await asyncpg.connect(database_url)
     await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     vector_schema = await conn.fetchval(
         "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'vector'"
     )
     await register_vector(conn, schema=vector_schema)
-    await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    await conn.execute(f"SET search_path = {SCHEMA}, {vector_schema}")
+    await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    await conn.execute(f"SET search_path = {schema}, {vector_schema}")
     return conn
 
 
@@ -223,6 +224,16 @@ async def load_rows(conn: asyncpg.Connection, data: Dataset, ids: Sequence[uuid.
 
 
 async def build_index(conn: asyncpg.Connection, variant: Variant) -> BuildResult:
+    return await create_index(
+        conn,
+        "faces_face_vec_hnsw",
+        f"CREATE INDEX faces_face_vec_hnsw ON faces USING hnsw ({variant.index_expr}) "
+        f"WITH (m = {variant.m}, ef_construction = {variant.ef_construction})",
+    )
+
+
+async def create_index(conn: asyncpg.Connection, name: str, sql: str) -> BuildResult:
+    """Run `sql` (creating index `name` on `faces`); its time, sizes and whether the graph fit in memory."""
     notices: list[str] = []
 
     def on_notice(_conn: asyncpg.Connection, message: asyncpg.PostgresLogMessage) -> None:
@@ -230,13 +241,10 @@ async def build_index(conn: asyncpg.Connection, variant: Variant) -> BuildResult
 
     conn.add_log_listener(on_notice)
     started = time.perf_counter()
-    await conn.execute(
-        f"CREATE INDEX faces_face_vec_hnsw ON faces USING hnsw ({variant.index_expr}) "
-        f"WITH (m = {variant.m}, ef_construction = {variant.ef_construction})"
-    )
+    await conn.execute(sql)
     seconds = time.perf_counter() - started
     conn.remove_log_listener(on_notice)
-    index_bytes = await conn.fetchval("SELECT pg_relation_size('faces_face_vec_hnsw')")
+    index_bytes = await conn.fetchval("SELECT pg_relation_size($1::regclass)", name)
     table_bytes = await conn.fetchval("SELECT pg_table_size('faces')")
     return BuildResult(seconds, index_bytes, table_bytes, not any(MWM_NOTICE in n for n in notices))
 

@@ -6,6 +6,7 @@ labels, never identities.
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -126,3 +127,49 @@ class CollectionRecord:
     face_count: int
     created_at: datetime
     updated_at: datetime
+
+
+class WebhookEvent(StrEnum):
+    FACE_REGISTERED = "face.registered"
+    PERSON_DELETED = "person.deleted"
+    STREAM_IDENTIFIED = "stream.identified"  # a stream's track was identified as a registered person
+    STREAM_UNKNOWN = "stream.unknown"  # a stream's track was decided to be nobody registered
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # not yet answered 2xx; retried with backoff
+    DELIVERED = "delivered"
+    FAILED = "failed"  # given up after the last attempt
+
+
+@dataclass(frozen=True)
+class Webhook:
+    id: UUID
+    url: str
+    events: list[WebhookEvent]
+    secret: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: UUID
+    webhook_id: UUID
+    event: WebhookEvent
+    payload: Metadata
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None  # the receiver's last HTTP status; None when it could not be reached
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A pending delivery with what sending it needs."""
+
+    delivery: Delivery
+    url: str
+    secret: str

@@ -115,6 +115,10 @@ class Unauthorized(FacerecError):
         self.schemes = schemes
 
 
+class WebhookNotFound(FacerecError):
+    code = "webhook_not_found"
+
+
 class ModelMismatch(FacerecError):
     """Two embeddings from different model packs cannot be compared."""
 
@@ -135,6 +139,24 @@ class ConfigurationError(FacerecError):
     """A setting is missing or wrong. The message names the setting and the fix; `facerec` exits with 2."""
 
     code = "configuration_error"
+
+
+class TooManyStreams(Overloaded):
+    """Every video stream place (STREAM_MAX_CONCURRENT) is taken."""
+
+    code = "too_many_streams"
+
+
+class StreamIdle(FacerecError):
+    """A video stream sent nothing for STREAM_IDLE_TIMEOUT_S."""
+
+    code = "idle_timeout"
+
+
+class InvalidMessage(FacerecError):
+    """A WebSocket text message that is not a control message this API knows."""
+
+    code = "invalid_message"
 
 
 class ModelUnavailable(FacerecError):

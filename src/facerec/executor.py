@@ -4,8 +4,10 @@ import asyncio
 import contextvars
 import functools
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
 from types import TracebackType
 from typing import ParamSpec, Protocol, Self, TypeVar
 
@@ -23,12 +25,22 @@ class QueueObserver(Protocol):
     def queue_wait(self, seconds: float) -> None: ...
 
 
+class Lane(StrEnum):
+    REQUEST = "request"  # HTTP requests: encode, register, search, verify
+    STREAM = "stream"  # frames of live video streams
+
+
 class BlockingRunner:
     """A dedicated thread pool; `await runner.run(func, *args)` never blocks the event loop. Jobs run in a
     copy of the caller's context, as with `asyncio.to_thread`, so their log records carry the request id.
 
-    At most `workers + max_waiting` jobs are accepted at once; past that `run` refuses at once with
+    At most `workers + max_waiting` requests are accepted at once; past that `run` refuses at once with
     `Overloaded`, so a burst is answered quickly instead of queueing without bound.
+
+    Requests and stream frames (`run_frame`) wait in two lanes. A worker that frees up goes to the lanes in
+    turn, so however many frames the streams send, a request waits for at most one frame per worker: a
+    stream cannot starve encode or search. Frames do not count against `max_waiting`: each stream has at
+    most one frame in flight, and the number of streams has its own limit.
     """
 
     def __init__(
@@ -44,6 +56,9 @@ class BlockingRunner:
         self._capacity = workers + max_waiting
         self._accepted = 0
         self._observer = observer
+        self._busy = 0
+        self._waiting: dict[Lane, deque[asyncio.Future[None]]] = {lane: deque() for lane in Lane}
+        self._next_lane = Lane.REQUEST
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         if self._accepted >= self._capacity:
@@ -51,9 +66,7 @@ class BlockingRunner:
         self._accepted += 1
         self._report_depth()
         try:
-            loop = asyncio.get_running_loop()
-            job = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
-            return await loop.run_in_executor(self._pool, self._timed(job))
+            return await self._run_in(Lane.REQUEST, self._timed(functools.partial(func, *args, **kwargs)))
         finally:
             self._accepted -= 1
             self._report_depth()
@@ -73,6 +86,42 @@ class BlockingRunner:
     def _report_depth(self) -> None:
         if self._observer is not None:
             self._observer.queue_depth(max(0, self._accepted - self._workers))
+
+    async def run_frame(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._run_in(Lane.STREAM, functools.partial(func, *args, **kwargs))
+
+    async def _run_in(self, lane: Lane, func: Callable[[], T]) -> T:
+        await self._take_worker(lane)
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, contextvars.copy_context().run, func)
+        finally:
+            self._release_worker()
+
+    async def _take_worker(self, lane: Lane) -> None:
+        if self._busy < self._workers and not any(self._waiting.values()):
+            self._busy += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting[lane].append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release_worker()  # handed a worker just as it was cancelled: pass it on
+            else:
+                self._waiting[lane].remove(turn)
+            raise
+
+    def _release_worker(self) -> None:
+        """Hand the worker to the next lane in turn that has a job waiting, or free it."""
+        lanes = [self._next_lane, *(lane for lane in Lane if lane != self._next_lane)]
+        for lane in lanes:
+            if self._waiting[lane]:
+                self._waiting[lane].popleft().set_result(None)
+                self._next_lane = next(other for other in Lane if other != lane)
+                return
+        self._busy -= 1
 
     def __enter__(self) -> Self:
         return self

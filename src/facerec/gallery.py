@@ -14,7 +14,9 @@ from facerec.domain import (
     PersonPage,
     PersonRecord,
     StoredImage,
+    WebhookEvent,
 )
+from facerec.webhooks.events import person_deleted
 
 
 class Gallery:
@@ -68,6 +70,7 @@ class Gallery:
     async def delete_person(self, collection: str, person_id: UUID) -> None:
         async with transaction(self._database) as tx:
             await tx.persons.delete(await tx.collections.id_of(collection), person_id)
+            await tx.webhooks.enqueue(WebhookEvent.PERSON_DELETED, person_deleted(collection, person_id))
 
     async def face(self, collection: str, face_id: UUID, *, with_embedding: bool) -> FaceRecord:
         async with transaction(self._database) as tx:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from facerec.db.database import Database
 from facerec.db.stores import Stores, transaction
-from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, StoredImage
+from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, StoredImage, WebhookEvent
 from facerec.errors import ErrorDetail, ModelMismatch, MultipleFaces, NoStoredFaces, PoorQuality
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import decode_image
@@ -25,6 +25,7 @@ from facerec.models.faces import EncodedFace, Encoding, FloatArray, dominant_fac
 from facerec.models.packs import PACKS
 from facerec.models.quality import QualityBar
 from facerec.models.thresholds import OperatingPoints, Threshold, ThresholdName
+from facerec.webhooks.events import face_registered
 
 ThresholdChoice = float | ThresholdName | None  # a number, a named operating point, or the default
 # Persons read per person search, at least, to see the runner-up person behind the top-k.
@@ -140,6 +141,7 @@ class FaceService:
                     image=StoredImage(media_type, data) if keep_image else None,
                 ),
             )
+            await tx.webhooks.enqueue(WebhookEvent.FACE_REGISTERED, face_registered(record))
         return Registered(record, others, duplicate)
 
     async def search(
@@ -160,15 +162,20 @@ class FaceService:
     ) -> PersonSearchResult:
         encoding = await self.encode(data, all_faces=False)
         cutoff = Threshold.choose(self.operating_points, threshold)
+        decision = await self.search_persons_by_embedding(
+            collection, encoding.faces[0].embedding, top_k=top_k, cutoff=cutoff
+        )
+        return PersonSearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
+
+    async def search_persons_by_embedding(
+        self, collection: str, embedding: FloatArray, *, top_k: int, cutoff: Threshold
+    ) -> SearchDecision[PersonMatch]:
+        """The persons nearest a face that is already embedded (a video stream's face)."""
         async with transaction(self._database) as tx:
             persons = await self._nearest_persons(
-                tx,
-                await tx.collections.id_of(collection),
-                encoding.faces[0].embedding,
-                limit=max(top_k + 1, PERSON_CANDIDATES),
+                tx, await tx.collections.id_of(collection), embedding, limit=max(top_k + 1, PERSON_CANDIDATES)
             )
-        decision = self._decide(persons, top_k, cutoff)
-        return PersonSearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
+        return self._decide(persons, top_k, cutoff)
 
     async def compare_photos(self, first: bytes, second: bytes, *, threshold: ThresholdChoice) -> PairResult:
         probe, reference = await asyncio.gather(

@@ -85,6 +85,30 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=64 * 64)
 
+    # Live video (WS /api/stream)
+    stream_max_concurrent: int = Field(
+        4, ge=0, le=1000, description="Streams open at once; beyond, the handshake is refused with 503."
+    )
+    stream_max_frame_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, description="Largest frame; a larger one is skipped with an error message."
+    )
+    stream_max_fps: float = Field(
+        30, gt=0, le=1000, description="Frames per second a stream is answered at most; sooner ones wait."
+    )
+    stream_idle_timeout_s: float = Field(30, gt=0, description="A stream silent this long is closed.")
+    stream_recognise_every: int = Field(
+        5, ge=1, le=1000, description="Frames between two recognitions of one tracked face, at most."
+    )
+
+    # Webhooks (POST /api/webhooks): deliveries wait in the database until the receiver answers 2xx
+    webhook_poll_s: float = Field(1.0, gt=0, le=60, description="How often due deliveries are looked for.")
+    webhook_timeout_s: float = Field(10, gt=0, le=300, description="Per delivery request.")
+    webhook_retry_base_s: float = Field(2, gt=0, le=3600, description="First retry delay; then doubling.")
+    webhook_retry_max_s: float = Field(3600, gt=0, description="Longest delay between two attempts.")
+    webhook_max_attempts: int = Field(
+        15, ge=1, le=100, description="Attempts before a delivery is marked failed (about 9 hours)."
+    )
+
     # Database
     database_url: SecretStr | None = Field(None, description="Postgres URL; unset = embedded Postgres.")
     data_dir: Path = Field(DEFAULT_HOME, description="Embedded Postgres data and service state.")

@@ -1,13 +1,21 @@
 """Access control on the real service: every route of the schema, walked with every kind of credential."""
 
+import importlib
+import json
+import pkgutil
 import re
 import uuid
+from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIWebSocketRoute
 from starlette.datastructures import Headers
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
-from facerec.api.access import AccessPolicy
+from facerec.api import routes
+from facerec.api.access import AccessPolicy, credentials_of
 from facerec.api.app import create_app
 from facerec.errors import Unauthorized
 from facerec.settings import Settings
@@ -16,6 +24,7 @@ from tests.api.credentials import (
     JWT_SECRET,
     OTHER_API_KEY,
     accepted_credentials,
+    bearer,
     refused_credentials,
     supabase_token,
 )
@@ -36,9 +45,63 @@ def operations(settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
+def websocket_paths() -> list[str]:
+    """Every WebSocket route of every router in `facerec.api.routes` (they are not in the OpenAPI schema)."""
+    names = [f"{routes.__name__}.{module.name}" for module in pkgutil.iter_modules(routes.__path__)]
+    modules = [importlib.import_module(name) for name in names]
+    return [
+        route.path
+        for module in modules
+        for route in module.router.routes
+        if isinstance(route, APIWebSocketRoute)
+    ]
+
+
 def test_the_walk_covers_the_api_and_the_probes(secured_settings: Settings) -> None:
     walked = {path for _, path in operations(secured_settings)}
     assert walked >= OPEN_PATHS | {"/api/face/encode", "/api/face/register", "/api/faces"}
+    assert websocket_paths() == ["/api/stream"]
+
+
+@pytest.mark.parametrize("kind", list(refused_credentials()))
+async def test_every_websocket_route_refuses_invalid_credentials_at_the_handshake(
+    secured_server: str, kind: str
+) -> None:
+    for path in websocket_paths():
+        headers = refused_credentials()[kind]
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(f"ws://{secured_server}{path}", additional_headers=headers):
+                pass
+        response = refused.value.response
+        assert response.status_code == 401, path
+        assert json.loads(response.body or b"")["error"]["code"] == "unauthorized"
+        assert response.headers["WWW-Authenticate"] == 'ApiKey realm="facerec", Bearer realm="facerec"'
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {"headers": {"X-API-Key": API_KEY}},
+        {"headers": bearer(supabase_token())},
+        {"subprotocols": ["facerec", f"apikey.{API_KEY}"]},
+        {"subprotocols": ["facerec", f"bearer.{supabase_token()}"]},
+    ],
+    ids=["key header", "bearer header", "key subprotocol", "bearer subprotocol"],
+)
+async def test_every_websocket_route_accepts_valid_credentials(
+    secured_server: str, credential: dict[str, Any]
+) -> None:
+    """A credential in a header, or (browsers) offered as a subprotocol; the server then selects the plain
+    `facerec` subprotocol and never echoes the credential."""
+    for path in websocket_paths():
+        async with connect(
+            f"ws://{secured_server}{path}",
+            additional_headers=credential.get("headers"),
+            subprotocols=credential.get("subprotocols"),
+        ) as accepted:
+            assert accepted.subprotocol == ("facerec" if "subprotocols" in credential else None)
+            assert accepted.response is not None
+            assert API_KEY not in str(accepted.response.headers)
 
 
 @pytest.mark.parametrize("kind", list(refused_credentials()))
@@ -156,3 +219,17 @@ def test_an_issuer_is_enforced_when_set() -> None:
     )
     with pytest.raises(Unauthorized, match="issuer is not accepted"):
         policy.check(Headers({"Authorization": f"Bearer {supabase_token()}"}))
+
+
+def test_a_websocket_may_carry_its_credential_as_a_subprotocol() -> None:
+    policy = AccessPolicy.of(Settings(_env_file=None, api_keys=API_KEY, jwt_secret_key=JWT_SECRET))
+    handshake = {"type": "websocket", "headers": [], "subprotocols": ["facerec", f"apikey.{API_KEY}"]}
+    browser = {**handshake, "subprotocols": ["facerec", f"bearer.{supabase_token()}"]}
+    wrong = {**handshake, "subprotocols": ["facerec", f"apikey.{OTHER_API_KEY}"]}
+
+    policy.check(credentials_of(handshake))
+    policy.check(credentials_of(browser))
+    with pytest.raises(Unauthorized, match="the API key is not valid"):
+        policy.check(credentials_of(wrong))
+    with pytest.raises(Unauthorized, match="credentials are required"):
+        policy.check(credentials_of({**handshake, "type": "http"}))

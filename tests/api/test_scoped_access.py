@@ -1,6 +1,7 @@
 """Credentials scoped to collections: every route walked with no credential, one scoped to the collection
 asked for, one scoped to another, and an unscoped one."""
 
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -8,6 +9,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from starlette.datastructures import Headers
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from facerec.api.access import AccessPolicy, Grant
 from facerec.api.app import create_app
@@ -17,6 +20,7 @@ from tests.api.credentials import JWT_SECRET, supabase_token
 from tests.api.helpers import assert_error, image_file
 from tests.asgi import running_client
 from tests.photos import Photos
+from tests.server import running_server
 
 UNSCOPED_KEY = "fr_scope_unscoped_0123456789"
 TEAM_A_KEY = "fr_scope_team_a_0123456789ab"
@@ -25,6 +29,9 @@ KEYS = f"{UNSCOPED_KEY}; {TEAM_A_KEY}:team-a,shared {TEAM_B_KEY}:team-b"
 # Routes that name no collection: they answer whatever the credential's scope.
 UNSCOPED_ROUTES = {("POST", "/api/face/encode"), ("POST", "/api/face/verify"), ("GET", "/api/collections")}
 OPEN_PATHS = {"/healthz", "/readyz"}
+# Routes over every collection at once (webhooks hear of all of them): only unscoped credentials reach them.
+EVERY_COLLECTION_PREFIX = "/api/webhooks"
+SCOPED = {"key of team-a", "key of team-b", "token of team-a", "token of team-b"}
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +85,9 @@ async def test_a_credential_that_reaches_the_collection_is_let_through(
         response = await scoped_client.request(
             method, path, params={"collection": "team-a"}, headers=credentials()[kind]
         )
+        if path.startswith(EVERY_COLLECTION_PREFIX) and kind in SCOPED:
+            assert_error(response, 403, "forbidden")
+            continue
         assert response.status_code not in (401, 403), (method, path, response.text)
         assert response.status_code < 500, (method, path, response.text)
 
@@ -156,3 +166,26 @@ def test_plain_keys_may_still_be_comma_separated() -> None:
 def test_a_malformed_scope_is_refused_at_startup(entry: str) -> None:
     with pytest.raises(ValueError, match="scoped API key"):
         Settings(_env_file=None, api_keys=entry)
+
+
+async def test_a_stream_reaches_only_the_collections_of_its_credential(
+    scoped_settings: Settings, scoped_client: httpx.AsyncClient
+) -> None:
+    created = await scoped_client.post(
+        "/api/collections", json={"name": "team-a"}, headers={"X-API-Key": UNSCOPED_KEY}
+    )
+    assert created.status_code == 201, created.text
+    async with running_server(scoped_settings) as server:
+        url = f"ws://{server}/api/stream"
+        async with connect(f"{url}?collection=team-a", subprotocols=[f"apikey.{TEAM_A_KEY}"]):  # type: ignore[list-item]
+            pass
+        refusals = {}
+        for collection, key in (("team-b", TEAM_A_KEY), ("nowhere", UNSCOPED_KEY)):
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(f"{url}?collection={collection}", additional_headers={"X-API-Key": key}):
+                    pass
+            refusals[collection] = refused.value.response
+    assert refusals["team-b"].status_code == 403
+    assert json.loads(refusals["team-b"].body or b"")["error"]["code"] == "forbidden"
+    assert refusals["nowhere"].status_code == 404
+    assert json.loads(refusals["nowhere"].body or b"")["error"]["code"] == "collection_not_found"

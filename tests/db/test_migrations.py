@@ -31,4 +31,4 @@ async def test_migrations_create_the_seed_schema(database_url: str) -> None:
     assert columns["metadata"] == "jsonb"
     assert "USING hnsw (face_vec vector_cosine_ops)" in index
     assert storage == b"p"  # PLAIN: kept inline, never TOASTed
-    assert version == "0002"
+    assert version == "0003"

@@ -1,5 +1,6 @@
-"""Access control. Off while no API key and no JWT secret is configured; on, every request under /api must
-carry a known `X-API-Key` or an `Authorization: Bearer <JWT>` signed with JWT_SECRET_KEY (HS256).
+"""Access control. Off while no API key and no JWT secret is configured; on, every request and WebSocket
+under /api must carry a known `X-API-Key` or an `Authorization: Bearer <JWT>` signed with JWT_SECRET_KEY
+(HS256). Browsers cannot set headers on a WebSocket: they offer the credential as a subprotocol instead.
 
 A credential may reach only some collections: an `API_KEYS` entry `KEY:name1,name2`, or a token whose
 collections claim (JWT_COLLECTIONS_CLAIM) lists names. The check here yields the credential's `Grant`;
@@ -17,10 +18,10 @@ import jwt
 from fastapi import Security, params
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import SecretStr
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from facerec.api.errors import domain_error_response
+from facerec.api.errors import refuse
 from facerec.errors import Forbidden, Unauthorized
 from facerec.settings import Settings, split_key_entry
 
@@ -30,6 +31,9 @@ API_KEY_HEADER = "X-API-Key"
 PROTECTED_PREFIX = "/api"
 JWT_ALGORITHMS = ["HS256"]
 JWT_LEEWAY_S = 30  # clock skew allowed on exp, nbf and iat
+# `Sec-WebSocket-Protocol: facerec, bearer.<JWT>` stands for the header named; the server never selects
+# (echoes) a credential-bearing subprotocol.
+SUBPROTOCOL_CREDENTIALS = {"apikey.": (API_KEY_HEADER, ""), "bearer.": ("Authorization", "Bearer ")}
 
 # Fixed words for why a token was refused: PyJWT's own messages may quote parts of the token.
 TOKEN_REFUSALS: dict[type[jwt.InvalidTokenError], str] = {
@@ -180,6 +184,20 @@ def grant_of(scope: Scope) -> Grant:
     return grant
 
 
+def credentials_of(scope: Scope) -> Headers:
+    """The headers that may carry a credential: a WebSocket's offered subprotocols `apikey.<KEY>` and
+    `bearer.<JWT>` count as the headers they stand for, where those headers are absent."""
+    headers = Headers(scope=scope)
+    if scope["type"] != "websocket":
+        return headers
+    offered = MutableHeaders(scope={"headers": list(scope["headers"])})
+    for protocol in scope.get("subprotocols", []):
+        for prefix, (name, scheme) in SUBPROTOCOL_CREDENTIALS.items():
+            if protocol.startswith(prefix) and name not in offered:
+                offered[name] = scheme + protocol.removeprefix(prefix)
+    return offered
+
+
 def _route_path(scope: Scope) -> str:
     path: str = scope["path"]
     return path.removeprefix(scope.get("root_path", ""))
@@ -192,7 +210,8 @@ def _protected(path: str) -> bool:
 class AccessControl:
     """Pure ASGI middleware: the one place credentials are enforced. It answers before the body is read,
     so an anonymous client cannot make the server parse an upload, and it covers every path under /api,
-    routes added later included."""
+    WebSockets and routes added later included: a WebSocket without a valid credential is refused at the
+    handshake."""
 
     def __init__(self, app: ASGIApp, *, policy: AccessPolicy, also_protected: tuple[str, ...] = ()) -> None:
         self.app = app
@@ -200,13 +219,13 @@ class AccessControl:
         self.also_protected = also_protected  # exact paths outside /api (/metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = _route_path(scope) if scope["type"] == "http" else ""
-        if scope["type"] == "http" and (_protected(path) or path in self.also_protected):
+        path = _route_path(scope) if scope["type"] in ("http", "websocket") else ""
+        if scope["type"] in ("http", "websocket") and (_protected(path) or path in self.also_protected):
             try:
-                grant = self.policy.check(Headers(scope=scope))
+                grant = self.policy.check(credentials_of(scope))
             except Unauthorized as refusal:
                 logger.info("access refused: %s", refusal.message)
-                await domain_error_response(refusal)(scope, receive, send)
+                await refuse(refusal, scope, receive, send)
                 return
             scope.setdefault("state", {})[GRANT_STATE_KEY] = grant
         await self.app(scope, receive, send)

@@ -20,8 +20,9 @@ from facerec.api.limits import RequestLimits
 from facerec.api.origins import SiteGuard, SitePolicy
 from facerec.api.ratelimit import RateLimit, TokenBuckets
 from facerec.api.requests import RequestContext
-from facerec.api.routes import collections, faces, health, persons, verify
+from facerec.api.routes import collections, faces, health, persons, stream, verify, webhooks
 from facerec.api.routes import metrics as metrics_route
+from facerec.api.streaming import StreamSlots
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
@@ -31,6 +32,8 @@ from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
 from facerec.service import FaceService
 from facerec.settings import Settings
+from facerec.webhooks.dispatcher import DispatchOptions, dispatching
+from facerec.webhooks.service import WebhookService
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ class State(TypedDict):
     gallery: Gallery
     database: Database
     metrics: Metrics
+    runner: BlockingRunner
+    stream_slots: StreamSlots
+    webhooks: WebhookService
     embedded_postgres: EmbeddedPostgres | None
 
 
@@ -63,8 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
-    for resource in (faces, persons, collections, verify):
+    for resource in (faces, persons, collections, verify, webhooks):
         app.include_router(resource.router, dependencies=security)
+    app.include_router(stream.router)  # WebSockets are not in the OpenAPI schema; AccessControl guards them
     if settings.public_docs:
         add_json_bodies(app)
     return app
@@ -123,6 +130,7 @@ def _lifespan(
             )
             await database.start()
             stack.push_async_callback(database.close)
+            await stack.enter_async_context(dispatching(database, _dispatch_options(settings)))
             engine = await loading
             service = FaceService(
                 engine=engine,
@@ -139,10 +147,23 @@ def _lifespan(
                 gallery=Gallery(database),
                 database=database,
                 metrics=metrics,
+                runner=runner,
+                stream_slots=StreamSlots(settings.stream_max_concurrent),
+                webhooks=WebhookService(database),
                 embedded_postgres=embedded,
             )
 
     return lifespan
+
+
+def _dispatch_options(settings: Settings) -> DispatchOptions:
+    return DispatchOptions(
+        poll_s=settings.webhook_poll_s,
+        timeout_s=settings.webhook_timeout_s,
+        retry_base_s=settings.webhook_retry_base_s,
+        retry_max_s=settings.webhook_retry_max_s,
+        max_attempts=settings.webhook_max_attempts,
+    )
 
 
 async def _database_url(settings: Settings, stack: AsyncExitStack) -> tuple[str, EmbeddedPostgres | None]:

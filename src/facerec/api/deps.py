@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes, as `Annotated` aliases that keep signatures short."""
+"""Dependencies shared by the routes, as `Annotated` aliases that keep signatures short. They take an
+`HTTPConnection`, so HTTP and WebSocket routes share them."""
 
 from typing import Annotated
 
@@ -6,11 +7,14 @@ from fastapi import Depends, File, Path, Query, Request, UploadFile
 from starlette.requests import HTTPConnection
 
 from facerec.api.access import grant_of
+from facerec.api.streaming import StreamSlots
 from facerec.domain import DEFAULT_COLLECTION
-from facerec.errors import PayloadTooLarge, SeveralImages
+from facerec.errors import Forbidden, PayloadTooLarge, SeveralImages
+from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
 from facerec.service import FaceService
 from facerec.settings import Settings
+from facerec.webhooks.service import WebhookService
 
 COLLECTION_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 COLLECTION_DESCRIPTION = "The collection (gallery): 1-64 characters of A-Z a-z 0-9 _ . -"
@@ -51,7 +55,31 @@ def _named_collection(
     return reached(connection, name)
 
 
+def _webhooks(connection: HTTPConnection) -> WebhookService:
+    webhooks: WebhookService = connection.state.webhooks
+    return webhooks
+
+
+def every_collection(connection: HTTPConnection) -> None:
+    """Only a credential that reaches every collection may act on what spans them all (webhooks)."""
+    if grant_of(connection.scope).collections is not None:
+        raise Forbidden("only a credential that reaches every collection may manage webhooks")
+
+
+def _runner(connection: HTTPConnection) -> BlockingRunner:
+    runner: BlockingRunner = connection.state.runner
+    return runner
+
+
+def _stream_slots(connection: HTTPConnection) -> StreamSlots:
+    slots: StreamSlots = connection.state.stream_slots
+    return slots
+
+
 ServiceDep = Annotated[FaceService, Depends(_service)]
+RunnerDep = Annotated[BlockingRunner, Depends(_runner)]
+StreamSlotsDep = Annotated[StreamSlots, Depends(_stream_slots)]
+WebhooksDep = Annotated[WebhookService, Depends(_webhooks)]
 GalleryDep = Annotated[Gallery, Depends(_gallery)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 CollectionDep = Annotated[str, Depends(_collection)]

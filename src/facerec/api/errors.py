@@ -1,13 +1,15 @@
-"""The one place where failures become HTTP responses, all with the same body:
-`{"error": {"code": "...", "message": "...", "details": [...]}}`."""
+"""The one place where failures become HTTP responses or WebSocket refusals and closes, all with the same
+body: `{"error": {"code": "...", "message": "...", "details": [...]}}`."""
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from facerec import errors
@@ -25,6 +27,8 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.MultipleFaces: 422,
     errors.PoorQuality: 422,
     errors.InvalidCursor: 422,
+    errors.InvalidMessage: 422,
+    errors.StreamIdle: 408,
     errors.Unauthorized: 401,
     errors.RequestTimeout: 408,
     errors.TooManyHeaders: 431,
@@ -32,6 +36,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.ForbiddenOrigin: 403,
     errors.RateLimited: 429,
     errors.FaceNotFound: 404,
+    errors.WebhookNotFound: 404,
     errors.PersonNotFound: 404,
     errors.CollectionNotFound: 404,
     errors.CollectionExists: 409,
@@ -45,6 +50,9 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
 
 RETRY_AFTER_S = 1
 WS_POLICY_VIOLATION = 1008  # RFC 6455 7.4.1
+# An accepted WebSocket closes with 4000 + the HTTP status the same error would get (4413, 4408...): the
+# private range of RFC 6455 7.4.2, used this way by many services.
+WEBSOCKET_CLOSE_BASE = 4000
 _CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -60,13 +68,18 @@ def error_response(
     return JSONResponse(body, status_code=status)
 
 
-def domain_error_response(error: errors.FacerecError) -> JSONResponse:
-    status = next(
-        (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
-        400,
-    )
+def status_of(error: errors.FacerecError) -> int:
+    return next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
+
+
+def error_body(error: errors.FacerecError) -> dict[str, Any]:
+    """The body of every failure, whether it travels as an HTTP response or a WebSocket message."""
     details = None if error.details is None else [_detail(item) for item in error.details]
-    response = error_response(status, error.code, error.message, details)
+    return {"error": {"code": error.code, "message": error.message, "details": details}}
+
+
+def domain_error_response(error: errors.FacerecError) -> JSONResponse:
+    response = JSONResponse(error_body(error), status_code=status_of(error))
     if isinstance(error, errors.Overloaded | errors.DatabaseUnavailable):
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     if isinstance(error, errors.RateLimited):
@@ -85,6 +98,26 @@ async def refuse(error: errors.FacerecError, scope: Scope, receive: Receive, sen
     await domain_error_response(error)(scope, receive, send)
 
 
+def closing_messages(error: errors.FacerecError) -> list[Message]:
+    """What ends an accepted WebSocket with an error: the error body as a last `{"type": "error", ...}`
+    message, then a close with code 4000 + its HTTP status and the error code as reason."""
+    text = json.dumps({"type": "error", **error_body(error)})
+    return [
+        {"type": "websocket.send", "text": text},
+        {"type": "websocket.close", "code": WEBSOCKET_CLOSE_BASE + status_of(error), "reason": error.code},
+    ]
+
+
+async def close_websocket(websocket: WebSocket, error: errors.FacerecError) -> None:
+    for message in closing_messages(error):
+        await websocket.send(message)
+
+
+def validation_details(items: Sequence[Any]) -> list[errors.ErrorDetail]:
+    """Pydantic's validation errors, one detail each: the field's dotted path and what is wrong."""
+    return [errors.ErrorDetail(".".join(str(part) for part in item["loc"]), item["msg"]) for item in items]
+
+
 def _detail(detail: errors.ErrorDetail) -> dict[str, Any]:
     body: dict[str, Any] = {"field": detail.field, "message": detail.message}
     if detail.code is not None:
@@ -99,10 +132,7 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    details = [
-        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
-        for item in error.errors()
-    ]
+    details = [_detail(detail) for detail in validation_details(error.errors())]
     return error_response(422, "validation_error", "the request is not valid", details)
 
 

@@ -1,12 +1,13 @@
 """Limits on what a request may cost: how many header fields it has, how large its body is, and how long
-the client may go silent while sending that body. Each is refused before the body is all in memory."""
+the client may go silent while sending that body. Each is refused before the body is all in memory. A
+WebSocket message is held to the same size (the server's own `ws_max_size` bounds what it assembles)."""
 
 import asyncio
 import contextlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from facerec.api.errors import domain_error_response, refuse
+from facerec.api.errors import closing_messages, domain_error_response, refuse
 from facerec.api.json_images import is_json_body
 from facerec.errors import FacerecError, PayloadTooLarge, RequestTimeout, TooManyHeaders
 
@@ -31,6 +32,9 @@ class RequestLimits:
         if scope["type"] in ("http", "websocket") and len(scope["headers"]) > self.max_headers:
             too_many = TooManyHeaders(f"a request may carry at most {self.max_headers} header fields")
             await refuse(too_many, scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -73,3 +77,26 @@ class RequestLimits:
             await self.app(scope, guarded_receive, guarded_send)
         if refusal is not None and not response_started:
             await domain_error_response(refusal)(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A message over the limit closes the WebSocket with the error (code 4413); the app sees the
+        client disconnect, and whatever it sends afterwards is dropped."""
+        closed = False
+
+        async def checked_receive() -> Message:
+            nonlocal closed
+            message = await receive()
+            size = len(message.get("bytes") or b"") + len((message.get("text") or "").encode())
+            if message["type"] != "websocket.receive" or size <= self.max_bytes:
+                return message
+            closing = closing_messages(PayloadTooLarge(f"a message is over the {self.max_bytes} byte limit"))
+            for reply in closing:
+                await send(reply)
+            closed = True
+            return {"type": "websocket.disconnect", "code": closing[-1]["code"]}
+
+        async def guarded_send(message: Message) -> None:
+            if not closed:
+                await send(message)
+
+        await self.app(scope, checked_receive, guarded_send)

@@ -1,7 +1,8 @@
-"""Every request gets an id: a sane incoming `X-Request-ID` is kept, anything else replaced. The id goes
-back in the response header and into every log record made while the request runs. One line per request
-is logged: method, path (never the query, which may hold names), status and duration. The log formatters
-escape control characters, so a path cannot forge a line."""
+"""Every request and WebSocket gets an id: a sane incoming `X-Request-ID` is kept, anything else replaced.
+The id goes back in the response (or handshake) header and into every log record made while the request or
+the WebSocket runs. One line per request is logged: method (`WS` for a WebSocket), path (never the query,
+which may hold names), status (101 for an accepted WebSocket) and duration. The log formatters escape
+control characters, so a path cannot forge a line."""
 
 import json
 import logging
@@ -20,6 +21,13 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# The messages that start an answer, and the status each stands for (None: the message carries it).
+ANSWER_STARTS: dict[str, int | None] = {
+    "http.response.start": None,
+    "websocket.http.response.start": None,  # a handshake refused with an HTTP response
+    "websocket.accept": 101,
+    "websocket.close": 403,  # a close before accept: the server refuses the handshake with 403
+}
 
 
 def request_id_of(headers: Headers) -> str:
@@ -37,21 +45,23 @@ class RequestContext:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         request_id = request_id_of(Headers(scope=scope))
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
-        response_started = False
+        answered = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, response_started
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                response_started = True
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            nonlocal status, answered
+            if message["type"] in ANSWER_STARTS and not answered:
+                answered = True
+                status = ANSWER_STARTS[message["type"]] or message["status"]
+                if message["type"] != "websocket.close":
+                    message.setdefault("headers", [])
+                    MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             elif status >= 400 and message["type"] == "http.response.body":
                 self._count_error(message.get("body", b""))
             await send(message)
@@ -62,13 +72,14 @@ class RequestContext:
             # A bug: logged here, once, while the request id is still set, and answered in the one error
             # body. Raised again only when a response had begun (the server then drops the connection).
             logger.exception("unexpected error")
-            if response_started:
+            if answered or scope["type"] != "http":
                 raise
             await internal_error_response()(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            logger.info("%s %s %d %.1f ms", scope["method"], scope["path"], status, elapsed * 1000)
-            self.metrics.request(scope["method"], _route_template(scope), status, elapsed)
+            method = scope.get("method", "WS")
+            logger.info("%s %s %d %.1f ms", method, scope["path"], status, elapsed * 1000)
+            self.metrics.request(method, _route_template(scope), status, elapsed)
             current_request_id.reset(token)
 
     def _count_error(self, body: bytes) -> None:

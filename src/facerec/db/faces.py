@@ -22,12 +22,36 @@ _RECORD_COLUMNS = """
 """
 _FROM = "faces AS f JOIN collections AS c ON c.id = f.collection_id"
 
+# Collections of up to this many faces are searched exactly: at 1M faces in 1,000 collections, a scan of a
+# ~900-face collection took 0.23x the time of a search of the whole table and found every face, where the
+# filtered HNSW search took 6x and found 60% of the exact top 10 (docs/BENCHMARKS.md).
+EXACT_SCAN_MAX_FACES = 5_000
+# The materialized CTE keeps the planner off the HNSW index: every face of the collection is ranked.
+_EXACT_NEAREST = """
+    WITH candidates AS MATERIALIZED (
+        SELECT id, person_id, display_name, image_url, face_vec FROM faces
+        WHERE model = $2 AND collection_id = $3
+    )
+    SELECT id, person_id, display_name, image_url, 1 - (face_vec <=> $1) AS score
+    FROM candidates ORDER BY face_vec <=> $1 LIMIT $4
+"""
+_HNSW_NEAREST = """
+    SELECT id, person_id, display_name, image_url, score FROM (
+        SELECT id, person_id, display_name, image_url, 1 - (face_vec <=> $1) AS score
+        FROM faces WHERE model = $2 AND collection_id = $3
+        ORDER BY face_vec <=> $1
+        LIMIT $4
+    ) AS nearest
+    ORDER BY score DESC
+"""
+
 
 class FaceStore:
     """A repository over one connection (`facerec.db.stores`). Returns records or raises domain errors."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection, *, exact_scan_max: int = EXACT_SCAN_MAX_FACES) -> None:
         self._connection = connection
+        self._exact_scan_max = exact_scan_max
 
     async def add(self, collection_id: UUID, face: NewFace) -> FaceRecord:
         """Insert the face and its image; call it inside a transaction, so that both are stored or neither.
@@ -93,25 +117,30 @@ class FaceStore:
         self, collection_id: UUID, embedding: FloatArray, *, model: str, limit: int
     ) -> list[Match]:
         """The `limit` faces of `model` in the collection most similar to `embedding`, best first, however
-        far they are. Call it inside a transaction (the search settings are transaction-local)."""
-        await self._connection.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, limit)}")
-        await self._connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        rows = await self._connection.fetch(
-            """
-            SELECT id, person_id, display_name, image_url, score FROM (
-                SELECT id, person_id, display_name, image_url, 1 - (face_vec <=> $1) AS score
-                FROM faces WHERE model = $2 AND collection_id = $3
-                ORDER BY face_vec <=> $1
-                LIMIT $4
-            ) AS nearest
-            ORDER BY score DESC
-            """,
-            embedding,
-            model,
-            collection_id,
-            limit,
-        )
+        far they are. Call it inside a transaction (the search settings are transaction-local).
+
+        A collection of up to `exact_scan_max` faces is read whole through its btree and ranked exactly: the
+        HNSW graph, filtered down to a small share of the table, misses faces and is slower
+        (docs/BENCHMARKS.md, "Search inside a collection"). A larger collection is searched through the
+        HNSW index with pgvector's iterative scan, which keeps walking the graph until enough faces of the
+        collection are found."""
+        if await self._has_more_faces_than(collection_id, self._exact_scan_max):
+            await self._connection.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, limit)}")
+            await self._connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            query = _HNSW_NEAREST
+        else:
+            query = _EXACT_NEAREST
+        rows = await self._connection.fetch(query, embedding, model, collection_id, limit)
         return [_match(row) for row in rows]
+
+    async def _has_more_faces_than(self, collection_id: UUID, count: int) -> bool:
+        """Counted through the btree, reading at most `count + 1` entries."""
+        more: bool = await self._connection.fetchval(
+            "SELECT count(*) > $2 FROM (SELECT 1 FROM faces WHERE collection_id = $1 LIMIT $2 + 1) AS sample",
+            collection_id,
+            count,
+        )
+        return more
 
     async def vectors_of_persons(
         self, collection_id: UUID, person_ids: list[UUID], *, model: str

@@ -9,6 +9,7 @@ from facerec.db.collections import CollectionStore
 from facerec.db.database import Database
 from facerec.db.faces import FaceStore
 from facerec.db.persons import PersonStore
+from facerec.db.webhooks import WebhookStore
 
 
 class Stores:
@@ -18,6 +19,7 @@ class Stores:
         self.collections = CollectionStore(connection)
         self.persons = PersonStore(connection)
         self.faces = FaceStore(connection)
+        self.webhooks = WebhookStore(connection)
 
 
 @asynccontextmanager

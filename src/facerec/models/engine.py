@@ -79,7 +79,7 @@ class FaceEngine:
         blank = np.zeros((self.options.det_size, self.options.det_size, 3), dtype=np.uint8)
         self._detect(blank, self.options.det_size)
         self._detect(blank, COARSE_SIDE)  # SCRFD makes a session per input size on first use
-        self._embed(blank, [DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)])
+        self.embed(blank, [DetectedFace(Box(0, 0, 1, 1), ARCFACE_TEMPLATE, score=0, prominence=0)])
 
     def detect(self, image: ImageArray) -> list[DetectedFace]:
         """Every face found, most prominent first."""
@@ -104,7 +104,7 @@ class FaceEngine:
             )
         chosen = usable if all_faces else usable[:1]
         return Encoding(
-            faces=self._embed(image, chosen),
+            faces=self.embed(image, chosen),
             detected=len(detected),
             recognisable=len(usable),
         )
@@ -127,7 +127,11 @@ class FaceEngine:
             )
         return faces
 
-    def _embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
+    def assess(self, image: ImageArray, faces: list[DetectedFace]) -> list[FaceQuality]:
+        """Each face's quality, measured on its aligned crop, without embedding it."""
+        return [_quality(face, aligned_face(image, face.landmarks)) for face in faces]
+
+    def embed(self, image: ImageArray, faces: list[DetectedFace]) -> list[EncodedFace]:
         """Align each face, embed the crops in one batch and measure each face's quality on its crop."""
         crops = [aligned_face(image, face.landmarks) for face in faces]
         started = time.perf_counter()

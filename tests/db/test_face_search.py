@@ -1,0 +1,83 @@
+"""The two ways a collection is searched (exact scan, filtered HNSW) rank the same faces, each as planned."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import numpy as np
+import pytest
+from pgvector.asyncpg import register_vector
+
+from facerec.db.faces import _EXACT_NEAREST, FaceStore
+from facerec.db.urls import asyncpg_url
+from facerec.models.faces import FloatArray
+
+FACES_PER_COLLECTION = 40
+
+
+def unit_vectors(count: int, seed: int) -> FloatArray:
+    vectors = np.random.default_rng(seed).normal(size=(count, 512)).astype(np.float32)
+    return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
+
+
+@pytest.fixture
+async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside a transaction that is rolled back: the test leaves nothing behind."""
+    connection = await asyncpg.connect(asyncpg_url(database_url))
+    await register_vector(connection)
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        yield connection
+    finally:
+        await transaction.rollback()
+        await connection.close()
+
+
+async def fill(
+    connection: asyncpg.Connection, name: str, vectors: FloatArray
+) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    collection_id = await connection.fetchval("INSERT INTO collections (name) VALUES ($1) RETURNING id", name)
+    person_id = await connection.fetchval(
+        "INSERT INTO persons (collection_id, display_name) VALUES ($1, 'x') RETURNING id", collection_id
+    )
+    ids = [uuid.uuid4() for _ in vectors]
+    await connection.executemany(
+        """
+        INSERT INTO faces (id, person_id, collection_id, display_name, face_vec, model, det_score, box,
+                           landmarks)
+        VALUES ($1, $2, $3, 'x', $4, 'buffalo_s', 0.9, '{0,0,1,1}', '{0,0,0,0,0,0,0,0,0,0}')
+        """,
+        [(face_id, person_id, collection_id, vector) for face_id, vector in zip(ids, vectors, strict=True)],
+    )
+    return collection_id, ids
+
+
+async def test_exact_and_hnsw_search_rank_the_collection_alike(connection: asyncpg.Connection) -> None:
+    mine, others = unit_vectors(FACES_PER_COLLECTION, 1), unit_vectors(FACES_PER_COLLECTION, 2)
+    collection_id, ids = await fill(connection, "mine", mine)
+    await fill(connection, "others", others)
+    query = unit_vectors(1, 3)[0]
+    expected = [ids[index] for index in np.argsort(-(mine @ query))[:10]]
+
+    exact = await FaceStore(connection).nearest(collection_id, query, model="buffalo_s", limit=10)
+    graph = await FaceStore(connection, exact_scan_max=0).nearest(
+        collection_id, query, model="buffalo_s", limit=10
+    )
+
+    assert [match.id for match in exact] == expected
+    assert [match.id for match in graph] == expected
+    assert exact[0].score == pytest.approx(float(np.max(mine @ query)), abs=1e-5)
+
+
+async def test_the_exact_scan_never_uses_the_vector_index(connection: asyncpg.Connection) -> None:
+    # Make the vector index as tempting as on a big table, where sorting a million distances costs most.
+    await connection.execute("SET LOCAL enable_sort = off")
+    plan = "\n".join(
+        row[0]
+        for row in await connection.fetch(
+            f"EXPLAIN {_EXACT_NEAREST}", unit_vectors(1, 4)[0], "buffalo_s", uuid.uuid4(), 10
+        )
+    )
+
+    assert "faces_face_vec_hnsw" not in plan
