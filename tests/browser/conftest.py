@@ -1,6 +1,7 @@
 """The real service on a real port, and headless Chromium (Debian's `chromium` and `chromium-driver`)
 driven by Selenium, cut off from every host but the service."""
 
+import contextlib
 import shutil
 import threading
 import time
@@ -20,8 +21,9 @@ CHROMEDRIVER = shutil.which("chromedriver")
 START_TIMEOUT_S = 120
 
 
-@pytest.fixture(scope="session")
-def live_url(settings: Settings) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The service on a free port of 127.0.0.1 until the block ends; yields its base URL."""
     listener = listening_socket("127.0.0.1", 0)
     port = listener.getsockname()[1]
     config = uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on")
@@ -31,13 +33,19 @@ def live_url(settings: Settings) -> Iterator[str]:
     deadline = time.monotonic() + START_TIMEOUT_S
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert server.started, "the service did not start"
     try:
+        assert server.started, "the service did not start"
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join()
         listener.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(settings: Settings) -> Iterator[str]:
+    with serving(settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

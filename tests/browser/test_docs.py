@@ -1,25 +1,14 @@
 """/docs and /redoc render in a browser with no way out to the internet, and ask nothing of another host."""
 
-import json
-
 import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser.network import foreign_urls, requested_urls
+
 RENDER_TIMEOUT_S = 60
-
-
-def requested_urls(browser: webdriver.Chrome) -> list[str]:
-    """Every URL the browser asked for since the last call (Chrome's performance log, drained)."""
-    log: list[dict[str, str]] = browser.get_log("performance")  # type: ignore[no-untyped-call]
-    entries = [json.loads(entry["message"])["message"] for entry in log]
-    return [
-        entry["params"]["request"]["url"]
-        for entry in entries
-        if entry["method"] == "Network.requestWillBeSent"
-    ]
 
 
 def operation_count(live_url: str) -> int:
@@ -36,9 +25,7 @@ def test_swagger_ui_renders_every_operation(browser: webdriver.Chrome, live_url:
     )
     paths = {element.text for element in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert "/api/face/encode" in paths
-    assert [
-        url for url in requested_urls(browser) if not url.startswith((live_url, "data:", "blob:" + live_url))
-    ] == []
+    assert foreign_urls(browser, live_url) == []
 
 
 def test_redoc_renders_every_operation(browser: webdriver.Chrome, live_url: str) -> None:
@@ -50,9 +37,7 @@ def test_redoc_renders_every_operation(browser: webdriver.Chrome, live_url: str)
         lambda driver: len(driver.find_elements(By.CSS_SELECTOR, selector)) >= expected
     )
     assert "/api/face/encode" in browser.find_element(By.TAG_NAME, "body").text
-    assert [
-        url for url in requested_urls(browser) if not url.startswith((live_url, "data:", "blob:" + live_url))
-    ] == []
+    assert foreign_urls(browser, live_url) == []
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, params
 
 from facerec import __version__
 from facerec.api.access import AccessControl, AccessPolicy, openapi_security
+from facerec.api.console import add_console
 from facerec.api.cors import allow_origins
 from facerec.api.docs import OPENAPI_URL, add_documentation
 from facerec.api.errors import install_error_handlers
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings.public_docs:
         add_documentation(app)
+    add_console(app)
     install_error_handlers(app)
     security = _add_middleware(app, settings, metrics)
     app.include_router(health.router)
