@@ -86,7 +86,7 @@ class Settings(BaseSettings):
         True, description="Searches default to threshold=auto; false = the pack's default point."
     )
     search_fpir: float = Field(
-        0.01, gt=0, lt=1, description="Share of strangers that threshold=auto lets match somebody."
+        0.01, ge=1e-6, lt=1, description="Share of strangers that threshold=auto lets match somebody."
     )
 
     # Uploads

@@ -90,7 +90,7 @@ async def test_a_named_threshold_answers_no_fpir(client: httpx.AsyncClient, cast
     assert body["persons"] is None
 
 
-@pytest.mark.parametrize("fpir", ["0", "1", "-0.5", "often"])
+@pytest.mark.parametrize("fpir", ["0", "5e-324", "1", "-0.5", "often"])
 async def test_a_bad_fpir_is_refused(client: httpx.AsyncClient, cast: list[Person], fpir: str) -> None:
     response = await client.post(
         "/api/face/search", files=image_file(cast[0].photo()), data={"threshold": "auto", "fpir": fpir}

@@ -128,12 +128,12 @@ async def test_other_connections_pass_through_untouched() -> None:
         seen.append((scope, receive, send))
 
     async def receive() -> Message:
-        return {"type": "websocket.connect"}
+        return {"type": "lifespan.startup"}
 
     async def send(message: Message) -> None:
         raise AssertionError(message)
 
-    scope: Scope = {"type": "websocket", "headers": [(b"content-length", b"999999999")]}
+    scope: Scope = {"type": "lifespan", "headers": [(b"content-length", b"999999999")]}
     await limited(inner)(scope, receive, send)
 
     assert seen == [(scope, receive, send)]

@@ -199,10 +199,10 @@ SearchThresholdForm = Annotated[
 FpirForm = Annotated[
     float | None,
     Field(
-        gt=0,
+        ge=1e-6,  # below, the FAR asked of each person underflows the curve (and no measurement backs it)
         lt=1,
-        description="With threshold=auto: the share of strangers allowed to match somebody, e.g. 0.01. "
-        "Default: the service's SEARCH_FPIR (0.01).",
+        description="With threshold=auto: the share of strangers allowed to match somebody, from 1e-6, e.g. "
+        "0.01. Default: the service's SEARCH_FPIR (0.01).",
     ),
 ]
 

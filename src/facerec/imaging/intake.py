@@ -78,11 +78,9 @@ def _decode(data: bytes, limits: ImageLimits) -> tuple[ImageArray, int, str]:
     image = _open(data)
     _check_limits(image, limits)
     try:
-        if image.format in ("JPEG", "MPO") and image.mode in _DIRECT_JPEG_MODES:
-            # Pillow has read and checked the header; libjpeg-turbo decodes straight into BGR, without
-            # Pillow's 4-byte pixels and two more copies (docs/BENCHMARKS.md, decoding).
-            pixels = np.asarray(simplejpeg.decode_jpeg(data, colorspace="BGR", strict=True), dtype=np.uint8)
-        else:
+        direct = image.format in ("JPEG", "MPO") and image.mode in _DIRECT_JPEG_MODES
+        pixels = _decode_jpeg(data) if direct else None
+        if pixels is None:
             image.seek(0)  # the first frame of an animation
             image.load()
             pixels = to_bgr(image)
@@ -90,6 +88,17 @@ def _decode(data: bytes, limits: ImageLimits) -> tuple[ImageArray, int, str]:
     except _DECODE_ERRORS as error:
         raise TruncatedImage(f"the image data is truncated or corrupt ({error})") from error
     return pixels, orientation, MEDIA_TYPES[str(image.format)]
+
+
+def _decode_jpeg(data: bytes) -> ImageArray | None:
+    """Pillow has read and checked the header; libjpeg-turbo decodes straight into BGR, without Pillow's
+    4-byte pixels and two more copies (docs/BENCHMARKS.md, decoding). None where libjpeg-turbo finds fault
+    with the data: Pillow then decides, as before, since it accepts what libjpeg only warns about (stray
+    bytes before a marker) and refuses what is truly cut short."""
+    try:
+        return np.asarray(simplejpeg.decode_jpeg(data, colorspace="BGR", strict=True), dtype=np.uint8)
+    except ValueError:
+        return None
 
 
 def _orientation(image: Image.Image) -> int:
