@@ -78,7 +78,7 @@ def test_register_a_face_then_find_it(
 
     browser.find_element(By.ID, "search-faces").click()
     verdict = wait_for_text(browser, "verdict", "Match: Face Two")
-    assert "the default threshold" in verdict
+    assert "the auto threshold" in verdict
     match = wait_for(browser, "#matches .hit")[0]
     assert match.find_element(By.CSS_SELECTOR, ".name").text == "Face Two"
     assert float(match.find_element(By.CSS_SELECTOR, ".score").text) > 0.9
