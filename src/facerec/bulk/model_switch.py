@@ -5,6 +5,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 from rich.console import Console
 from rich.table import Table
 
@@ -26,37 +27,42 @@ class ReembedOptions:
 
 
 async def reembed_gallery(
-    settings: Settings, options: ReembedOptions, console: Console
-) -> tuple[ReembedReport, Promotion | None]:
-    """Re-embed every face with `settings.model_pack`, then with `drop_old` drop the other packs."""
+    settings: Settings, connection: asyncpg.Connection, console: Console
+) -> ReembedReport:
+    """Re-embed every face that has no vector of `settings.model_pack` yet."""
     engine = await asyncio.to_thread(load_engine, settings)
     limits = ImageLimits(settings.max_image_pixels, settings.max_decode_bytes)
     with BlockingRunner(settings.inference_workers, max_waiting=0, name="facerec-reembed") as runner:
         reembedder = Reembedder(engine, runner, limits)
-        async with connection_of(settings) as connection:
-            total = await EmbeddingStore(connection).count_pending(reembedder.model)
-            with progress_bar(console, f"re-embedding with {reembedder.model}", total, "faces") as advance:
-                report = await reembedder.run(connection, advance)
-            if not options.drop_old:
-                return report, None
-            async with connection.transaction():
-                promotion = await EmbeddingStore(connection).promote(reembedder.model, force=options.force)
-    return report, promotion
+        total = await EmbeddingStore(connection).count_pending(reembedder.model)
+        with progress_bar(console, f"re-embedding with {reembedder.model}", total, "faces") as advance:
+            return await reembedder.run(connection, advance)
+
+
+async def drop_other_packs(connection: asyncpg.Connection, model: str, *, force: bool) -> Promotion:
+    """`--drop-old`, in one transaction (`EmbeddingStore.promote`)."""
+    async with connection.transaction():
+        return await EmbeddingStore(connection).promote(model, force=force)
 
 
 def reembed(settings: Settings, options: ReembedOptions) -> None:
-    console = Console(stderr=True)
-    report, promotion = asyncio.run(reembed_gallery(settings, options, console))
-    console.print(f"{report.reembedded} faces re-embedded with {report.model}")
-    if report.unembedded:
-        console.print(_unembedded_table(report))
-        _write_failures(report, options.failures)
-        console.print(f"{len(report.unembedded)} faces not re-embedded, listed in {options.failures}")
-    if promotion is not None:
-        console.print(
-            f"{promotion.promoted} faces now on {report.model}; {promotion.dropped} vectors of other packs "
-            f"dropped; {promotion.left} faces without a {report.model} vector kept their own"
-        )
+    asyncio.run(_reembed(settings, options, Console(stderr=True)))
+
+
+async def _reembed(settings: Settings, options: ReembedOptions, console: Console) -> None:
+    async with connection_of(settings) as connection:
+        report = await reembed_gallery(settings, connection, console)
+        console.print(f"{report.reembedded} faces re-embedded with {report.model}")
+        if report.unembedded:
+            console.print(_unembedded_table(report))
+            _write_failures(report, options.failures)
+            console.print(f"{len(report.unembedded)} faces not re-embedded, listed in {options.failures}")
+        if options.drop_old:
+            promotion = await drop_other_packs(connection, report.model, force=options.force)
+            console.print(
+                f"{promotion.promoted} faces now on {report.model}; {promotion.dropped} vectors of other "
+                f"packs dropped; {promotion.left} faces without a {report.model} vector kept their own"
+            )
 
 
 def _unembedded_table(report: ReembedReport) -> Table:
