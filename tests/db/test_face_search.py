@@ -70,6 +70,41 @@ async def test_exact_and_hnsw_search_rank_the_collection_alike(connection: async
     assert exact[0].score == pytest.approx(float(np.max(mine @ query)), abs=1e-5)
 
 
+async def test_faces_re_embedded_with_the_pack_are_searched_by_both_ways(
+    connection: asyncpg.Connection,
+) -> None:
+    """Half the faces were registered with another pack and re-embedded with buffalo_s
+    (`face_embeddings`): both ways rank the whole collection as one set, and the other pack's vectors
+    stay out of it."""
+    mine = unit_vectors(FACES_PER_COLLECTION, 5)
+    collection_id, ids = await fill(connection, "switching", mine)
+    moved = ids[::2]
+    await connection.execute(
+        """
+        INSERT INTO face_embeddings (face_id, model, collection_id, embedding)
+        SELECT id, model, collection_id, face_vec FROM faces WHERE id = ANY($1::uuid[])
+        """,
+        moved,
+    )
+    old = unit_vectors(len(moved), 6)
+    await connection.executemany(
+        "UPDATE faces SET model = 'old_pack', face_vec = $2 WHERE id = $1",
+        list(zip(moved, old, strict=True)),
+    )
+    query = unit_vectors(1, 7)[0]
+    expected = [ids[index] for index in np.argsort(-(mine @ query))[:10]]
+
+    exact = await FaceStore(connection).nearest(collection_id, query, model="buffalo_s", limit=10)
+    graph = await FaceStore(connection, exact_scan_max=0).nearest(
+        collection_id, query, model="buffalo_s", limit=10
+    )
+    old_pack = await FaceStore(connection).nearest(collection_id, query, model="old_pack", limit=100)
+
+    assert [match.id for match in exact] == expected
+    assert [match.id for match in graph] == expected
+    assert sorted(match.id for match in old_pack) == sorted(moved)
+
+
 async def test_the_exact_scan_never_uses_the_vector_index(connection: asyncpg.Connection) -> None:
     # Make the vector index as tempting as on a big table, where sorting a million distances costs most.
     await connection.execute("SET LOCAL enable_sort = off")
