@@ -1,4 +1,5 @@
-"""The two ways a collection is searched (exact scan, filtered HNSW) rank the same faces, each as planned."""
+"""The two ways a collection is searched (exact scan, filtered HNSW) rank the same faces, each as planned,
+whatever pack each face was registered with."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -9,6 +10,7 @@ import pytest
 from pgvector.asyncpg import register_vector
 
 from facerec.db.faces import _EXACT_NEAREST, FaceStore
+from facerec.db.rejections import RejectionStore
 from facerec.db.urls import asyncpg_url
 from facerec.models.faces import FloatArray
 
@@ -103,6 +105,34 @@ async def test_faces_re_embedded_with_the_pack_are_searched_by_both_ways(
     assert [match.id for match in exact] == expected
     assert [match.id for match in graph] == expected
     assert sorted(match.id for match in old_pack) == sorted(moved)
+
+
+async def test_a_rejection_of_a_stored_face_follows_the_face_to_its_new_pack(
+    connection: asyncpg.Connection,
+) -> None:
+    """A face rejected for a person under the old pack keeps that person out of searches with the new
+    pack once the face has a new vector."""
+    vectors = unit_vectors(2, 8)
+    collection_id, (face_id, _) = await fill(connection, "rejected", vectors)
+    person_id = await connection.fetchval("SELECT person_id FROM faces WHERE id = $1", face_id)
+    old = unit_vectors(1, 9)[0]
+    await RejectionStore(connection).add(
+        collection_id, person_id, embedding=old, model="old_pack", face_id=face_id
+    )
+    rejected = RejectionStore(connection).persons_rejected
+    await connection.execute("UPDATE faces SET model = 'old_pack', face_vec = $2 WHERE id = $1", face_id, old)
+
+    assert await rejected(collection_id, vectors[0], model="buffalo_s", similarity=0.8) == set()
+    await connection.execute(
+        """
+        INSERT INTO face_embeddings (face_id, model, collection_id, embedding)
+        SELECT id, 'buffalo_s', collection_id, $2 FROM faces WHERE id = $1
+        """,
+        face_id,
+        vectors[0],
+    )
+    assert await rejected(collection_id, vectors[0], model="buffalo_s", similarity=0.8) == {person_id}
+    assert await rejected(collection_id, old, model="old_pack", similarity=0.8) == {person_id}
 
 
 async def test_the_exact_scan_never_uses_the_vector_index(connection: asyncpg.Connection) -> None:
