@@ -3,14 +3,13 @@ server, so that the whole download path runs and a gallery can change pack."""
 
 import contextlib
 import hashlib
-import http.server
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from facerec.models.packs import PACKS, ModelPack, PackSource
 from facerec.models.store import bundled_model_dir
+from tests.http_server import QuietHandler, http_server
 
 BUFFALO_S = PACKS["buffalo_s"]
 
@@ -32,20 +31,8 @@ def served_pack(folder: Path, name: str = "test_pack") -> ModelPack:
     )
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @contextlib.contextmanager
 def serving(folder: Path) -> Iterator[str]:
     """A local HTTP server over `folder`; yields its base URL."""
-    handler = lambda *args: _QuietHandler(*args, directory=str(folder))  # noqa: E731
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(lambda *args: QuietHandler(*args, directory=str(folder))) as base_url:
+        yield base_url
