@@ -27,6 +27,7 @@ class Run {
     this.answered = 0;
     this.dropped = 0;
     this.lastSentAt = -Infinity;
+    this.opened = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */ this.timer = undefined;
     /** @type {string | null} the message of the last error that was not about one frame */ this.failure = null;
   }
@@ -85,13 +86,15 @@ function openStream(current, collection) {
   $("events").replaceChildren();
   showCounters(current);
   current.socket.onopen = () => {
+    current.opened = true;
     setStatus(`Streaming to “${collection}”.`);
     sendFrame(current);
   };
   current.socket.onmessage = (/** @type {MessageEvent<string>} */ event) => receive(current, JSON.parse(event.data));
   current.socket.onclose = (/** @type {CloseEvent} */ event) => {
     if (run !== current) return; // stopped here
-    const why = current.failure ?? `the service closed the stream (code ${event.code})`;
+    const refused = "the service refused the stream (too many streams open, or a key that does not reach it)";
+    const why = current.failure ?? (current.opened ? `the service closed the stream (code ${event.code})` : refused);
     stop(`Stopped: ${why}`, true);
   };
 }
