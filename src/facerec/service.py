@@ -285,7 +285,7 @@ class FaceService:
         self, tx: Stores, collection_id: uuid.UUID, choice: SearchThresholdChoice, fpir: float | None
     ) -> Threshold:
         """The threshold asked for; without one, `auto` when the policy says so and the pack has a FAR
-        curve, else the default point. `auto` counts the collection's persons (one count per search)."""
+        curve, else the default point. `auto` follows the collection's person count."""
         curve = FAR_CURVES.get(self.model)
         if choice is None and self.search_policy.auto_by_default and curve is not None:
             choice = AUTO
@@ -296,7 +296,7 @@ class FaceService:
                 f"threshold=auto needs a FAR curve measured for model pack {self.model}; "
                 "send a named operating point or a number"
             )
-        persons = await tx.persons.count(collection_id)
+        persons = await tx.collections.person_count(collection_id)
         return Threshold.follow(curve, fpir=fpir or self.search_policy.fpir, persons=persons)
 
     async def _unrejected(
