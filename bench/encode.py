@@ -1,13 +1,17 @@
 """Benchmark POST /api/face/encode against insightface's own FaceAnalysis, in the same run.
 
     python -m bench.encode [--requests 40] [--seconds 15] [--clients 1,2,4] [--configs 2x1,2x2,1x0]
+                           [--before SRC_DIR]
 
 Two sets of photos, side by side: small (faces-celeba, at most 400 px) and large (faces-deepface photos of
 at least 2 megapixels). For each service configuration (inference workers x ONNX Runtime threads; 0 = all
 cores) it starts `facerec serve` on a loopback port (embedded Postgres in a temporary directory), then
 measures, alternating service and library so that both see the same load on a shared machine:
-- latency: rounds of small-service, small-library, large-service, large-library on the next photo of each
-  set; p50/p95 per set (the library's time includes cv2.imdecode and FaceAnalysis.get, buffalo_s, det 640);
+- latency: rounds of the next photo of each set sent to the service and to the library, in every order
+  in turn with a pause after each call (whatever runs right after the library is slowed by its spinning
+  threads); p50/p95 per set (the library's time includes cv2.imdecode and FaceAnalysis.get, buffalo_s,
+  det 640);
+  with --before, a second service runs another checkout's `src` and gets each photo too, in the same round;
 - throughput: N concurrent clients for a fixed time cycling through both sets, each window followed by one
   of the library's (its best of one loop and two threads sharing one FaceAnalysis).
 Prints a markdown report.
@@ -23,7 +27,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +48,7 @@ FALLBACK_IMAGE = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg
 SMALL_SIDE = 400
 LARGE_PIXELS = 2_000_000
 SET_SIZE = 10
+SETTLE_S = 0.2  # pause after each timed call, so that one contender's spinning threads never slow the next
 MIN_FACE_WIDTH = 40  # well above the service's MIN_FACE_SIZE, so that no photo is refused
 
 
@@ -73,6 +78,7 @@ class PhotoSet:
 class PairedLatency:
     service: Latency
     library: Latency
+    before: Latency | None  # the --before checkout's service, in the same rounds
 
 
 @dataclass(frozen=True)
@@ -165,27 +171,40 @@ def threaded_rate(call: Callable[[bytes], None], photos: list[bytes], threads: i
 
 
 def paired_latency(
-    base_url: str, analysis: FaceAnalysis, sets: list[PhotoSet], rounds: int
+    base_urls: list[str], analysis: FaceAnalysis, sets: list[PhotoSet], rounds: int
 ) -> dict[str, PairedLatency]:
-    """Each round: for each set, its next photo to the service, then the same photo to the library."""
-    samples: dict[str, tuple[list[float], list[float]]] = {s.name: ([], []) for s in sets}
-    with httpx.Client(base_url=base_url, timeout=60) as client:
+    """Each round: for each set, its next photo to the service, the --before service if any, and the
+    library, in the round's order (every order in turn), with a pause after each call. Whatever runs
+    right after the library was measured slower (its ONNX Runtime threads spin on after each call): the
+    pause and the orders give every contender the same neighbours."""
+    samples: dict[str, list[list[float]]] = {s.name: [[] for _ in range(len(base_urls) + 1)] for s in sets}
+    with ExitStack() as stack:
+        clients = [stack.enter_context(httpx.Client(base_url=url, timeout=60)) for url in base_urls]
 
-        def service_once(data: bytes) -> None:
+        def service_once(client: httpx.Client, data: bytes) -> None:
             files = {"image": ("face.jpg", data, "image/jpeg")}
             client.post("/api/face/encode", files=files).raise_for_status()
 
-        for photo_set in sets:  # connection and caches
-            service_once(photo_set.photos[0])
+        for photo_set, client in itertools.product(sets, clients):  # connections and caches
+            service_once(client, photo_set.photos[0])
+        orders = list(itertools.permutations(range(len(clients) + 1)))
         for index in range(rounds):
             for photo_set in sets:
                 data = photo_set.photos[index % len(photo_set.photos)]
-                service, library = samples[photo_set.name]
-                service.append(timed(functools.partial(service_once, data)))
-                library.append(timed(functools.partial(library_once, analysis, data)))
+                calls: list[Callable[[], None]] = [
+                    *(functools.partial(service_once, client, data) for client in clients),
+                    functools.partial(library_once, analysis, data),
+                ]
+                for slot in orders[index % len(orders)]:
+                    samples[photo_set.name][slot].append(timed(calls[slot]))
+                    time.sleep(SETTLE_S)
     return {
-        name: PairedLatency(latency_of(service), latency_of(library))
-        for name, (service, library) in samples.items()
+        name: PairedLatency(
+            latency_of(timings[0]),
+            latency_of(timings[-1]),
+            latency_of(timings[1]) if len(base_urls) > 1 else None,
+        )
+        for name, timings in samples.items()
     }
 
 
@@ -221,13 +240,25 @@ def bench_service(
 ) -> ServiceResult:
     clients = [int(n) for n in args.clients.split(",")]
     mixed = [data for pair in zip(*(s.photos for s in sets), strict=False) for data in pair]
-    with (
-        tempfile.TemporaryDirectory(prefix="facerec-bench-") as data_dir,
-        running_service(
-            Path(data_dir), INFERENCE_WORKERS=str(config.workers), INTRA_OP_THREADS=str(config.threads)
-        ) as service,
-    ):
-        latency = paired_latency(service.base_url, analysis, sets, args.requests)
+    workers, threads = str(config.workers), str(config.threads)
+    with ExitStack() as stack:
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="facerec-bench-"))
+        service = stack.enter_context(
+            running_service(Path(data_dir), INFERENCE_WORKERS=workers, INTRA_OP_THREADS=threads)
+        )
+        urls = [service.base_url]
+        if args.before:
+            before_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="facerec-bench-"))
+            before = stack.enter_context(
+                running_service(
+                    Path(before_dir),
+                    PYTHONPATH=args.before,
+                    INFERENCE_WORKERS=workers,
+                    INTRA_OP_THREADS=threads,
+                )
+            )
+            urls.append(before.base_url)
+        latency = paired_latency(urls, analysis, sets, args.requests)
         throughput: dict[int, float] = {}
         library_rates: list[float] = []
         for n in clients:  # each service window is followed by a library window of the same length
@@ -256,6 +287,9 @@ def main() -> None:
     parser.add_argument(
         "--configs", default="2x1,2x2,1x0", help="workers x ONNX Runtime threads to try (0 = all cores)"
     )
+    parser.add_argument(
+        "--before", help="the src folder of another checkout, served and measured alternately"
+    )
     args = parser.parse_args()
     analysis = library_analysis()
     sets = photo_sets(analysis)
@@ -265,21 +299,26 @@ def main() -> None:
 
 def report(results: list[ServiceResult], args: argparse.Namespace, sets: list[PhotoSet]) -> None:
     print(f"# encode benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
-    print(f"\nLatency: {args.requests} rounds; in each, every set's next photo goes to the service, then the")
-    print("same photo to the library (FaceAnalysis buffalo_s, det 640, cv2 decode included).")
+    print(f"\nLatency: {args.requests} rounds; in each, every set's next photo goes to the service (and the")
+    print("--before service) and to the library (FaceAnalysis buffalo_s, det 640, cv2 decode included), in")
+    print(f"every order in turn, with {SETTLE_S} s pauses.")
     print(
         f"Throughput: windows of {args.seconds:.0f} s over both sets, each followed by a library window (its"
     )
     print(f"best of one loop and two threads). Load average at the end: {os.getloadavg()[0]:.1f}.\n")
-    print("| workers x threads | photos | p50 ms | library p50 ms | p50 ratio | p95 ms | library p95 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    before = " before p50 ms | before p50 ratio |" if args.before else ""
+    head = f"| workers x threads | photos | p50 ms | library p50 ms | p50 ratio |{before}"
+    print(f"{head} p95 ms | library p95 ms |")
+    print("|" + " --- |" * (7 + (2 if args.before else 0)))
     for r in results:
         for photo_set in sets:
             paired = r.latency[photo_set.name]
             ratio = paired.service.p50_ms / paired.library.p50_ms
+            old = paired.before
+            old_cells = f" {old.p50_ms:.1f} | {old.p50_ms / paired.library.p50_ms:.2f}x |" if old else ""
             print(
                 f"| {r.config.label} | {photo_set.name} | {paired.service.p50_ms:.1f} | "
-                f"{paired.library.p50_ms:.1f} | {ratio:.2f}x | {paired.service.p95_ms:.1f} | "
+                f"{paired.library.p50_ms:.1f} | {ratio:.2f}x |{old_cells} {paired.service.p95_ms:.1f} | "
                 f"{paired.library.p95_ms:.1f} |"
             )
     clients = list(results[0].throughput)
