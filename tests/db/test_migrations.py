@@ -1,9 +1,12 @@
 import asyncio
+import logging
 import os
 import sys
 
 import asyncpg
+import pytest
 
+from facerec.db.migrate import upgrade_to, upgrade_to_head
 from facerec.db.urls import asyncpg_url
 from tests.db.fresh import fresh_database, head_revision
 
@@ -59,3 +62,18 @@ async def _migrate_in_a_process(url: str) -> int:
         sys.executable, "-m", "facerec", "migrate", env={**os.environ, "DATABASE_URL": url}
     )
     return await process.wait()
+
+
+async def test_an_upgrade_says_in_one_line_what_it_applied(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with fresh_database(database_url) as url:
+        with caplog.at_level(logging.INFO, logger="facerec.db.migrate"):
+            await asyncio.to_thread(upgrade_to, url, "0002")
+            await asyncio.to_thread(upgrade_to_head, url)
+            await asyncio.to_thread(upgrade_to_head, url)  # nothing left to apply: no line
+    lines = [record.getMessage() for record in caplog.records if record.name == "facerec.db.migrate"]
+    head = head_revision()
+    assert lines[0] == "database schema upgraded to 0002 (2 revisions: 0001, 0002)"
+    assert lines[1].startswith(f"database schema upgraded to {head} ({int(head) - 2} revisions: 0003, ")
+    assert len(lines) == 2
