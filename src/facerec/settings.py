@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     intra_op_threads: int = Field(
         1, ge=0, le=64, description="ONNX Runtime threads per job (0 = all cores); 1 = throughput."
     )
+    inference_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Steps of CPU priority the inference threads run below the process's (Linux), so the "
+        "event loop answers at once while every core runs inference; 0 = the same priority.",
+    )
 
     # Face quality: faces below any of these get the named reason (`quality.reasons` on encode and search);
     # register refuses them with poor_quality unless QUALITY_CHECK_ON_REGISTER=false or qualityCheck=false.

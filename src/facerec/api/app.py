@@ -124,7 +124,10 @@ def _lifespan(
         async with AsyncExitStack() as stack:
             runner = stack.enter_context(
                 BlockingRunner(
-                    settings.inference_workers, max_waiting=settings.max_waiting_jobs, observer=metrics
+                    settings.inference_workers,
+                    max_waiting=settings.max_waiting_jobs,
+                    niceness=settings.inference_niceness,
+                    observer=metrics,
                 )
             )
             loading = asyncio.ensure_future(runner.run(load_engine, settings, metrics.stage))
