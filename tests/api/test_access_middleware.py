@@ -105,6 +105,19 @@ async def test_the_app_sees_the_grant_of_the_credential_sent() -> None:
     assert token.json() == {"collections": ["beta"], "holder": "sub:user-1", "path": "/api/faces"}
 
 
+async def test_a_token_without_a_subject_is_held_by_its_own_digest() -> None:
+    """The rate limits count per holder: one token is one holder, two tokens without `sub` are two."""
+    first, second = supabase_token(sub=None), supabase_token(sub=None, session_id="another")
+    async with guarded() as http:
+        holders = [
+            (await http.get("/api/faces", headers=bearer(token))).json()["holder"]
+            for token in (first, first, second)
+        ]
+
+    assert holders[0] == holders[1] != holders[2]
+    assert all(holder.startswith("token:") for holder in holders)
+
+
 async def test_a_refused_request_never_reaches_the_app_and_is_logged_with_why(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

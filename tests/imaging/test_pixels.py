@@ -86,11 +86,11 @@ def test_a_sixteen_bit_image_that_never_passes_255_is_taken_as_eight_bit_values(
 
 
 def test_thirty_two_bit_grey_is_clipped_to_the_sixteen_bit_range() -> None:
-    values = np.array([[-5, 0, 32768, 65535, 70000, 2**31 - 1]], dtype=np.int32)
+    values = np.array([[-70000, -5, 0, 32768, 65535, 70000, 2**31 - 1]], dtype=np.int32)
     image = reopened(Image.fromarray(values, "I"), "TIFF")
 
     assert image.mode == "I"
-    assert to_bgr(image)[0, :, 0].tolist() == [0, 0, 128, 255, 255, 255]
+    assert to_bgr(image)[0, :, 0].tolist() == [0, 0, 0, 128, 255, 255, 255]
 
 
 def test_a_tall_sixteen_bit_image_is_scaled_by_its_brightest_pixel_in_every_band() -> None:
