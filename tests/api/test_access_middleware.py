@@ -27,10 +27,16 @@ def policy_of(**settings: object) -> AccessPolicy:
 
 
 async def report_grant(scope: Scope, receive: Receive, send: Send) -> None:
-    """The stub app: answers 200 with the grant it sees, as JSON."""
+    """The stub app: reads the body, answers 200 with the grant it sees and the body's size, as JSON."""
+    size = 0
+    while (message := await receive())["type"] == "http.request":
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
     grant = grant_of(scope)
     reach = None if grant.collections is None else sorted(grant.collections)
-    body = json.dumps({"collections": reach, "holder": grant.holder, "path": scope["path"]}).encode()
+    answer = {"collections": reach, "holder": grant.holder, "path": scope["path"], "size": size}
+    body = json.dumps(answer).encode()
     await send(
         {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
     )
@@ -63,7 +69,7 @@ async def test_paths_outside_api_pass_without_a_credential_and_reach_everything(
         response = await http.get(path)
 
     assert response.status_code == 200
-    assert response.json() == {"collections": None, "holder": None, "path": path}
+    assert response.json() == {"collections": None, "holder": None, "path": path, "size": 0}
 
 
 async def test_an_exact_path_outside_api_can_be_protected_too() -> None:
@@ -102,7 +108,29 @@ async def test_the_app_sees_the_grant_of_the_credential_sent() -> None:
     assert everything.json()["holder"].startswith("key:")
     assert scoped.json()["collections"] == ["alpha", "beta"]
     assert scoped.json()["holder"] != everything.json()["holder"]
-    assert token.json() == {"collections": ["beta"], "holder": "sub:user-1", "path": "/api/faces"}
+    assert token.json() == {"collections": ["beta"], "holder": "sub:user-1", "path": "/api/faces", "size": 0}
+
+
+async def test_an_accepted_request_reaches_the_app_with_its_body() -> None:
+    async with guarded() as http:
+        response = await http.post("/api/faces", headers={"X-API-Key": API_KEY}, content=b"x" * 5000)
+    assert response.json()["size"] == 5000
+
+
+@pytest.mark.parametrize("authorization", ["Bearer  {token}", "bearer {token} ", "BEARER {token}"])
+async def test_the_bearer_scheme_is_read_as_loosely_as_the_standard_allows(authorization: str) -> None:
+    header = {"Authorization": authorization.format(token=supabase_token())}
+    async with guarded() as http:
+        assert (await http.get("/api/faces", headers=header)).status_code == 200
+
+
+async def test_a_token_refused_for_a_reason_without_its_own_words_says_it_is_not_valid() -> None:
+    """PyJWT refuses a `sub` that is not a string; this service has no sentence of its own for that."""
+    async with guarded() as http:
+        response = await http.get("/api/faces", headers=bearer(supabase_token(sub=12345)))
+
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "the bearer token is not valid"
 
 
 async def test_a_token_without_a_subject_is_held_by_its_own_digest() -> None:
@@ -158,10 +186,10 @@ class Handshake:
         scope: Scope = {
             "type": "websocket",
             "path": path,
-            "root_path": "",
             "headers": [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()],
-            "subprotocols": subprotocols,
         }
+        if subprotocols is not None:  # optional in ASGI, as is the root path
+            scope["subprotocols"] = subprotocols
         if self.extensions is not None:
             scope["extensions"] = self.extensions
 
@@ -226,6 +254,13 @@ async def test_a_websocket_refusal_is_an_http_answer_where_the_server_can_send_o
     assert json.loads(body["body"])["error"]["message"] == "the API key is not valid"
 
 
+async def test_a_websocket_that_offers_no_subprotocols_is_judged_by_its_headers() -> None:
+    assert (
+        await Handshake().run("/api/stream", headers={"X-API-Key": API_KEY}, subprotocols=None) == EVERYTHING
+    )
+    assert await Handshake().run("/api/stream", subprotocols=None) is None
+
+
 async def test_a_websocket_outside_api_passes() -> None:
     assert await Handshake().run("/stream", subprotocols=[]) == EVERYTHING
 
@@ -242,10 +277,10 @@ async def test_other_connection_types_pass_through_untouched() -> None:
     async def send(message: Message) -> None:
         raise AssertionError(message)
 
-    scope: Scope = {"type": "lifespan", "path": "/api"}
+    scope: Scope = {"type": "lifespan"}
     await AccessControl(app, policy=policy_of())(scope, receive, send)
 
-    assert seen == [{"type": "lifespan", "path": "/api"}]
+    assert seen == [{"type": "lifespan"}]
 
 
 def test_a_connection_no_middleware_saw_reaches_everything() -> None:
