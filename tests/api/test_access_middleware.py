@@ -175,7 +175,7 @@ class Handshake:
         self.extensions = extensions
 
     async def run(
-        self, path: str, *, headers: dict[str, str] | None = None, subprotocols: list[str]
+        self, path: str, *, headers: dict[str, str] | None = None, subprotocols: list[str] | None
     ) -> Grant | None:
         seen: list[Grant] = []
 
