@@ -45,6 +45,7 @@ TESTS = {
         "tests/api/test_collections.py",
         "tests/api/test_threshold_effects.py",
         "tests/api/test_register_atomic.py",
+        "tests/api/test_rejections.py",
         "tests/api/test_curation.py",
     ],
 }
