@@ -46,6 +46,7 @@ TESTS = {
         "tests/api/test_threshold_effects.py",
         "tests/api/test_register_atomic.py",
         "tests/api/test_rejections.py",
+        "tests/api/test_batch.py",
         "tests/api/test_curation.py",
     ],
 }
@@ -84,6 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="+", choices=sorted(TESTS))
     parser.add_argument("--sample", type=int, help="mutants per module, every k-th in name order")
+    parser.add_argument("--again", nargs="*", default=[], help="of the sample, run only these mutants again")
     arguments = parser.parse_args()
     results: dict[str, str] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     with tempfile.TemporaryDirectory() as data, embedded_postgres_server(Path(data)) as database_url:
@@ -91,6 +93,8 @@ def main() -> None:
         for module in arguments.modules:
             chosen = sample(mutant_names(module), arguments.sample)
             for index, name in enumerate(chosen, 1):
+                if arguments.again and name not in arguments.again:
+                    continue
                 started = time.monotonic()
                 results[name] = run_mutant(name, TESTS[module], database_url)
                 RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True))

@@ -157,13 +157,16 @@ async def test_a_body_that_arrives_within_the_timeout_is_read() -> None:
 async def test_once_the_body_is_complete_waiting_for_a_disconnect_has_no_deadline() -> None:
     """An app that streams its answer waits for the client's disconnect: that wait is not a silent body."""
 
+    seen: list[str] = []
+
     async def wait_for_disconnect(scope: Scope, receive: Receive, send: Send) -> None:
         await read_all(scope, receive, send)
-        assert (await receive())["type"] == "http.disconnect"
+        seen.append((await receive())["type"])
 
     slow = SlowClient((0, {"type": "http.request", "body": b"abc"}), leave_after=0.3)
     await limited(wait_for_disconnect, body_timeout_s=0.1)(dict(SCOPE), slow.receive, slow.send)
     assert slow.answer() == (200, b"3")
+    assert seen == ["http.disconnect"]
 
 
 async def test_whatever_the_app_answers_to_a_cut_off_body_the_client_gets_the_refusal() -> None:
@@ -196,11 +199,13 @@ class Socket:
 
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
-    """A WebSocket app that answers each message's size until the client leaves, then says goodbye."""
+    """A WebSocket app that answers each message's size until the client leaves, then says goodbye with how
+    it saw the client leave."""
+    assert scope["path"] == "/api/stream"
     while (message := await receive())["type"] == "websocket.receive":
         size = len(message.get("bytes") or b"") + len((message.get("text") or "").encode())
         await send({"type": "websocket.send", "text": str(size)})
-    await send({"type": "websocket.send", "text": "after the end"})
+    await send({"type": "websocket.send", "text": f"after the end: {message}"})
 
 
 WS_SCOPE: Scope = {"type": "websocket", "path": "/api/stream", "headers": []}
@@ -217,7 +222,10 @@ WS_SCOPE: Scope = {"type": "websocket", "path": "/api/stream", "headers": []}
 async def test_a_websocket_message_up_to_the_limit_passes(message: Message) -> None:
     socket = Socket(message, {"type": "websocket.disconnect", "code": 1000})
     await limited(echo)(dict(WS_SCOPE), socket.receive, socket.send)
-    assert [sent["text"] for sent in socket.sent] == [str(WS_LIMIT), "after the end"]
+    assert [sent["text"] for sent in socket.sent] == [
+        str(WS_LIMIT),
+        "after the end: {'type': 'websocket.disconnect', 'code': 1000}",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -229,9 +237,21 @@ async def test_a_websocket_message_up_to_the_limit_passes(message: Message) -> N
     ids=["bytes", "text"],
 )
 async def test_a_websocket_message_over_the_limit_closes_the_socket_with_the_error(message: Message) -> None:
-    socket = Socket({"type": "websocket.receive", "text": "hi"}, message)
-    await limited(echo)(dict(WS_SCOPE), socket.receive, socket.send)
+    ended: list[Message] = []
 
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        """Counts the messages it is given, and notes the one that ended them."""
+        while (given := await receive())["type"] == "websocket.receive":
+            await send({"type": "websocket.send", "text": str(len(given.get("text") or given["bytes"]))})
+        ended.append(given)
+        await send({"type": "websocket.send", "text": "after the end"})
+
+    socket = Socket({"type": "websocket.receive", "text": "hi"}, message)
+    await limited(app)(dict(WS_SCOPE), socket.receive, socket.send)
+
+    assert ended == [
+        {"type": "websocket.disconnect", "code": WEBSOCKET_CLOSE_BASE + 413}
+    ]  # as if the client left
     hello, error, close = socket.sent  # the app's words after the close never reach the client
     assert hello == {"type": "websocket.send", "text": "2"}
     assert json.loads(error["text"]) == {
@@ -258,4 +278,9 @@ async def test_a_websocket_handshake_with_too_many_header_fields_is_refused(coun
     if closed:
         assert socket.sent == [{"type": "websocket.close", "code": 1008, "reason": "too_many_headers"}]
     else:
-        assert socket.sent == [{"type": "websocket.send", "text": "after the end"}]
+        assert socket.sent == [
+            {
+                "type": "websocket.send",
+                "text": "after the end: {'type': 'websocket.disconnect', 'code': 1000}",
+            }
+        ]

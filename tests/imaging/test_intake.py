@@ -233,3 +233,13 @@ def test_each_refusal_says_what_is_wrong(
     with pytest.raises(error) as refused:
         decode_image(make(face), limits)
     assert words in str(refused.value)
+
+
+def test_an_image_pillow_only_warns_about_is_refused_with_its_words() -> None:
+    """Between Pillow's MAX_IMAGE_PIXELS and twice that, Pillow only warns: the warning is a refusal too,
+    before the intake's own pixel limit is even asked."""
+    side = 10_000  # 100 megapixels: over Pillow's 89.5 M, under its 179 M error
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IEND", b"")
+    with pytest.raises(ImageTooLarge, match="100000000 pixels"):
+        decode_image(data, ImageLimits(max_pixels=10**9, max_decode_bytes=10**10))
