@@ -15,6 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 from facerec.api.access import EVERYTHING, AccessControl, AccessPolicy, Grant, grant_of, openapi_security
 from facerec.api.claims import ClaimRules
 from facerec.api.errors import WS_POLICY_VIOLATION
+from facerec.errors import Forbidden
 from facerec.settings import Settings
 from tests.api.credentials import API_KEY, JWT_SECRET, OTHER_API_KEY, bearer, supabase_token
 
@@ -339,3 +340,15 @@ def test_without_credentials_configured_nothing_is_declared() -> None:
         api_keys=[], jwt_secret=None, audience="a", issuer=None, claim_rules=ClaimRules(frozenset(), 0)
     )
     assert openapi_security(policy) == []
+
+
+def test_a_grant_reaches_its_collections_only_and_refuses_the_others_by_name() -> None:
+    scoped = Grant(frozenset({"alpha", "beta"}))
+    assert scoped.reaches("alpha")
+    assert not scoped.reaches("gamma")
+    assert EVERYTHING.reaches("gamma")
+    scoped.check("beta")
+    EVERYTHING.check("gamma")
+    with pytest.raises(Forbidden) as refused:
+        scoped.check("gamma")
+    assert refused.value.message == "this credential does not reach the collection 'gamma'"
