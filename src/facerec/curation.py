@@ -10,12 +10,13 @@ from facerec.calibration import Calibration, calibrate
 from facerec.clustering import cluster_faces
 from facerec.db.database import Database
 from facerec.db.stores import transaction
-from facerec.domain import FaceVector
-from facerec.errors import FaceTooSmall, ModelMismatch, NoFaceFound, NoFarCurve, OwnFace
+from facerec.domain import FaceVector, WebhookEvent
+from facerec.errors import FaceTooSmall, NoFaceFound, NoFarCurve, OwnFace
 from facerec.executor import BlockingRunner
 from facerec.models.faces import FloatArray
 from facerec.models.far_curve import FAR_CURVES
 from facerec.service import FaceService
+from facerec.webhooks.events import person_deleted
 
 # Faces a calibration reads at most: spread over persons (first faces first). 2,000 faces make 4 million
 # scores at most, well under a second of arithmetic.
@@ -116,12 +117,16 @@ class Curator:
         )
 
     async def merge(self, collection: str, person_id: uuid.UUID, face_ids: list[uuid.UUID]) -> Merged:
-        """Give the faces to the person; a person left with no face is erased (they were merged)."""
+        """Give the faces to the person; a person left with no face is erased (they were merged), and
+        reported as `person.deleted` in the same transaction."""
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             await tx.persons.lock(collection_id, person_id)
             previous = await tx.faces.move(collection_id, face_ids, person_id)
             removed = await tx.persons.delete_faceless(collection_id, previous)
+            await tx.webhooks.enqueue_many(
+                WebhookEvent.PERSON_DELETED, [person_deleted(collection, erased) for erased in removed]
+            )
         return Merged(person_id, removed)
 
     async def reject_face(self, collection: str, person_id: uuid.UUID, face_id: uuid.UUID) -> uuid.UUID:
@@ -130,16 +135,13 @@ class Curator:
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             await tx.persons.lock(collection_id, person_id)
-            face = await tx.faces.get(collection_id, face_id, with_embedding=True)
+            face = await tx.faces.vector_of(collection_id, face_id, model=self._service.model)
             if face.person_id == person_id:
                 raise OwnFace(
                     f"face {face_id} is this person's own; move it to its person (PATCH /api/face/{face_id})"
                 )
-            if face.model != self._service.model:
-                raise ModelMismatch(f"face {face_id} was embedded by model pack {face.model}")
-            assert face.embedding is not None  # asked for with_embedding
             return await tx.rejections.add(
-                collection_id, person_id, embedding=face.embedding, model=face.model, face_id=face_id
+                collection_id, person_id, embedding=face.embedding, model=self._service.model, face_id=face_id
             )
 
     async def reject_photo(self, collection: str, person_id: uuid.UUID, photo: bytes) -> uuid.UUID:

@@ -12,7 +12,6 @@ from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, St
 from facerec.errors import (
     ErrorDetail,
     FacerecError,
-    ModelMismatch,
     MultipleFaces,
     NoFarCurve,
     NoStoredFaces,
@@ -260,13 +259,9 @@ class FaceService:
         self, collection: str, data: bytes, face_id: uuid.UUID, *, threshold: ThresholdChoice
     ) -> PairResult:
         async with transaction(self._database) as tx:
-            stored = await tx.faces.get(await tx.collections.id_of(collection), face_id, with_embedding=True)
-        if stored.model != self.model:
-            raise ModelMismatch(
-                f"face {face_id} was embedded by model pack {stored.model}, this service runs {self.model}: "
-                "embeddings of different packs cannot be compared; register the face again"
+            stored = await tx.faces.vector_of(
+                await tx.collections.id_of(collection), face_id, model=self.model
             )
-        assert stored.embedding is not None  # asked for with_embedding
         probe = (await self.encode(data, all_faces=False)).faces[0]
         return self._pair(probe, float(probe.embedding @ stored.embedding), threshold, None)
 

@@ -25,12 +25,14 @@ from facerec.api.routes import batch, collections, curation, faces, health, pers
 from facerec.api.routes import metrics as metrics_route
 from facerec.api.streaming import StreamSlots
 from facerec.api.text import refuse_unstorable_text
+from facerec.coverage import warn_if_unsearchable
 from facerec.curation import Curator
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
+from facerec.imaging.fetch import FetchOptions, PhotoFetcher
 from facerec.imaging.intake import ImageLimits
 from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
@@ -92,7 +94,8 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[
     body with photos becomes a form last, and the form's text fields are decoded strictly beside the app.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
     app.add_middleware(FormTextCheck)
-    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes)
+    fetcher = PhotoFetcher(_fetch_options(settings)) if settings.allow_image_urls else None
+    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes, fetcher=fetcher)
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_upload_bytes,
@@ -155,6 +158,7 @@ def _lifespan(
                 quality_bar=settings.quality_bar,
                 search_policy=SearchPolicy(settings.search_auto_threshold, settings.search_fpir),
             )
+            await warn_if_unsearchable(database, engine.pack_name)
             logger.info("facerec ready: model %s", engine.pack_name)
             yield State(
                 settings=settings,
@@ -170,6 +174,17 @@ def _lifespan(
             )
 
     return lifespan
+
+
+def _fetch_options(settings: Settings) -> FetchOptions:
+    return FetchOptions(
+        max_bytes=settings.max_upload_bytes,
+        allowed_networks=tuple(settings.image_url_allowed_networks),
+        max_redirects=settings.image_url_max_redirects,
+        connect_timeout_s=settings.image_url_connect_timeout_s,
+        read_timeout_s=settings.image_url_read_timeout_s,
+        total_timeout_s=settings.image_url_timeout_s,
+    )
 
 
 def _dispatch_options(settings: Settings) -> DispatchOptions:
