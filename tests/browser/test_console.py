@@ -1,13 +1,16 @@
 """The console at / in headless Chromium against the real service: a real photo, its boxes, register,
 search, the match with its photo, browse and delete; and the API key prompt with access control on."""
 
+from pathlib import Path
+
 import httpx
 import pytest
+from PIL import Image, ImageFilter
 from pydantic import SecretStr
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from facerec.api.console import CONTENT_SECURITY_POLICY, PAGES
 from facerec.settings import Settings
@@ -79,6 +82,52 @@ def test_browse_people_and_delete(
     wait_for_text(browser, "people", "Nobody yet.")
     persons = httpx.get(f"{live_url}/api/persons", params={"collection": collection}).json()["persons"]
     assert persons == []
+
+
+def test_add_a_face_to_a_person_found_by_name_among_many(
+    browser: webdriver.Chrome, live_url: str, photos: Photos, collection: str
+) -> None:
+    """More persons than the list offers at once: the name filter finds the one wanted."""
+    with httpx.Client(base_url=live_url, params={"collection": collection}) as api:
+        for n in range(101):
+            api.post("/api/persons", json={"displayName": f"Member {n:03}"}).raise_for_status()
+        wanted = api.post("/api/persons", json={"displayName": "Zed Person"}).json()
+    browser.get(live_url)
+    choose_collection(browser, collection)
+    wait_for(browser, "#person-choice option:disabled")
+    assert "Zed Person" not in browser.find_element(By.ID, "person-choice").text
+
+    browser.find_element(By.ID, "person-choice-filter").send_keys("zed")
+    wait_for(browser, f"#person-choice option[value='{wanted['id']}']")
+    Select(browser.find_element(By.ID, "person-choice")).select_by_value(wanted["id"])
+    browser.find_element(By.ID, "file").send_keys(str(photos.group))
+    wait_for(browser, ".box", GROUP_FACES)[0].click()
+    browser.find_element(By.ID, "add-face").click()
+    wait_for_text(browser, "registered", "of Zed Person")
+
+    person = httpx.get(f"{live_url}/api/persons/{wanted['id']}", params={"collection": collection}).json()
+    assert person["faceCount"] == 1
+
+
+def test_a_poor_face_is_refused_then_registered_anyway(
+    browser: webdriver.Chrome, live_url: str, photos: Photos, collection: str, tmp_path: Path
+) -> None:
+    soft = tmp_path / "soft.jpg"
+    Image.open(photos.group).filter(ImageFilter.GaussianBlur(3)).save(soft)
+    browser.get(live_url)
+    choose_collection(browser, collection)
+    browser.find_element(By.ID, "file").send_keys(str(soft))
+    wait_for(browser, ".box")[0].click()
+    browser.find_element(By.ID, "display-name").send_keys("Soft Face")
+    browser.find_element(By.ID, "register").click()
+    wait_for_text(browser, "registered", "Register even if the face fails the quality check")
+    assert httpx.get(f"{live_url}/api/persons", params={"collection": collection}).json()["persons"] == []
+
+    browser.find_element(By.ID, "skip-quality").click()
+    browser.find_element(By.ID, "register").click()  # the name is still there
+    wait_for_text(browser, "registered", "Registered face")
+    persons = httpx.get(f"{live_url}/api/persons", params={"collection": collection}).json()["persons"]
+    assert [person["displayName"] for person in persons] == ["Soft Face"]
 
 
 def test_asks_for_a_key_when_access_control_is_on(browser: webdriver.Chrome, settings: Settings) -> None:

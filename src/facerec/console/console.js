@@ -1,10 +1,11 @@
 // @ts-check
 // The facerec web console: a plain ES module over the service's own /api, no framework, no build step.
 
-import { $, api, element, loadCollections, report, wireKey } from "./common.js";
+import { $, ApiError, api, element, loadCollections, report, wireKey } from "./common.js";
 
 const PAGE_SIZE = 8;
-const CHOICES_LIMIT = 100; // persons offered in "add to an existing person"
+const CHOICES_LIMIT = 100; // persons offered at once in "add to an existing person"; a name prefix finds the rest
+const FILTER_DELAY_MS = 250; // typing pause before the choices are looked up again
 const TOP_K = 5;
 // A chosen face of a group photo is sent as a crop: the box plus this share of its size on every side,
 // so the detector finds it again as the most prominent face.
@@ -251,7 +252,8 @@ async function registerFace(fields) {
   notice.className = "notice";
   notice.textContent = "Registering…";
   try {
-    const body = await chosenForm({ ...fields, mostProminent: "true" });
+    const quality = $("skip-quality").checked ? { qualityCheck: "false" } : {};
+    const body = await chosenForm({ ...fields, ...quality, mostProminent: "true" });
     const record = await postForm("/api/face/register", body);
     const lines = [`Registered face ${record.id.slice(0, 8)} of ${record.displayName}.`];
     const duplicate = record.possibleDuplicateOf;
@@ -267,6 +269,9 @@ async function registerFace(fields) {
     await Promise.all([loadPeople(), loadPersonChoices()]);
   } catch (error) {
     report(notice, error);
+    if (error instanceof ApiError && error.code === "poor_quality") {
+      notice.append(element("p", "", "Tick “Register even if the face fails the quality check” to keep it anyway."));
+    }
   }
 }
 
@@ -350,15 +355,25 @@ async function refreshAfterDelete() {
   }
 }
 
+/** The persons whose name starts with the filter's text, the first CHOICES_LIMIT of them. */
 async function loadPersonChoices() {
-  const page = await getJson("/api/persons", { limit: String(CHOICES_LIMIT) });
-  const first = element("option", "", "Add to an existing person…");
+  const page = await getJson("/api/persons", {
+    limit: String(CHOICES_LIMIT),
+    displayName: $("person-choice-filter").value.trim(),
+  });
+  const first = element("option", "", page.persons.length ? "Add to an existing person…" : "Nobody by that name");
   first.value = "";
   const options = page.persons.map((/** @type {Person} */ person) => {
     const option = element("option", "", person.displayName);
     option.value = person.id;
     return option;
   });
+  if (page.nextCursor) {
+    const more = element("option", "", `More than ${CHOICES_LIMIT}: type more of the name`);
+    more.value = "";
+    more.disabled = true;
+    options.push(more);
+  }
   $("person-choice").replaceChildren(first, ...options);
 }
 
@@ -393,6 +408,11 @@ function wire() {
   $("register-new").onsubmit = (/** @type {Event} */ event) => {
     event.preventDefault();
     registerFace({ displayName: $("display-name").value.trim() });
+  };
+  let filtering = 0;
+  $("person-choice-filter").oninput = () => {
+    clearTimeout(filtering);
+    filtering = setTimeout(loadPersonChoices, FILTER_DELAY_MS);
   };
   $("register-add").onsubmit = (/** @type {Event} */ event) => {
     event.preventDefault();
