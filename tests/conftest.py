@@ -31,6 +31,10 @@ def _pgvector_image_at_hand() -> bool:
 
 @contextlib.contextmanager
 def _throwaway_postgres(tmp: Path) -> Iterator[str]:
+    external = os.environ.get("FACEREC_TEST_DATABASE_URL")
+    if external:  # one server for many short runs (docs/TESTING.md, mutation testing); tests empty it
+        yield external
+        return
     if os.environ.get("FACEREC_TEST_DOCKER", "auto") != "never" and _pgvector_image_at_hand():
         from testcontainers.postgres import PostgresContainer
 

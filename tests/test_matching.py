@@ -90,6 +90,7 @@ def test_persons_are_ranked_by_their_centroid_and_name_their_nearest_face() -> N
     assert persons[1].score < float(probe @ bob[0].embedding)  # not the best face: the centroid
     assert persons[1].face_id == bob[0].id
     assert [person.face_count for person in persons] == [2, 2]
+    assert [person.display_name for person in persons] == ["ada", "bob"]
 
 
 def unit(values: list[float]) -> FloatArray:

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facerec.api.limits import FORM_OVERHEAD_BYTES, RequestLimits
 from facerec.settings import Settings
-from tests.api.helpers import assert_error
+from tests.api.helpers import assert_error, read_all
 
 BOUNDARY = "limit-test"
 FIELD_BYTES = 900 * 1024  # each field under python-multipart's own 1 MiB per-part limit
@@ -68,18 +68,6 @@ async def test_a_body_just_under_the_limit_is_read(client: httpx.AsyncClient, li
 
 def limited(app: ASGIApp) -> RequestLimits:
     return RequestLimits(app, max_bytes=1024, max_headers=100, body_timeout_s=30)
-
-
-async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
-    """An app that reads the whole body and answers its length."""
-    size = 0
-    while True:
-        message = await receive()
-        size += len(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": str(size).encode()})
 
 
 @pytest.mark.parametrize(

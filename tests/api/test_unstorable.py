@@ -225,3 +225,50 @@ def forged_cursor(value: object) -> str:
 async def test_forged_cursors_are_invalid(client: httpx.AsyncClient, cursor: str) -> None:
     response = await client.get("/api/faces", params={"cursor": cursor})
     assert_error(response, 422, "invalid_cursor")
+
+
+def raw_form(fields: dict[str, bytes], photo: bytes, boundary: str = "facerec-boundary") -> tuple[bytes, str]:
+    """A multipart body whose text fields are the bytes given, not necessarily UTF-8 (httpx encodes str)."""
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="p.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + photo
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize(
+    ("fields", "invalid"),
+    [
+        ({"displayName": b"Jos\xe9"}, ["body.displayName"]),  # latin-1 "José": would be stored as is
+        ({"displayName": b"ok", "metadata": b'{"note": "\xc3\x28"}'}, ["body.metadata"]),
+        (
+            {"displayName": b"\xff\xfe", "metadata": b'{"a": "\xed\xa0\x80"}'},
+            ["body.displayName", "body.metadata"],
+        ),
+        ({"displayName": b"cut \xe2\x82"}, ["body.displayName"]),  # a sequence cut off at the end
+    ],
+    ids=["latin-1", "bad-continuation", "two-fields", "truncated"],
+)
+async def test_register_refuses_form_text_that_is_not_utf8(
+    client: httpx.AsyncClient, person: Person, fields: dict[str, bytes], invalid: list[str]
+) -> None:
+    body, content_type = raw_form(fields, person.photo())
+    response = await client.post("/api/face/register", content=body, headers={"content-type": content_type})
+    assert_error(response, 422, "invalid_text")
+    assert fields_of(response) == invalid
+    assert (await client.get("/api/faces")).json()["faces"] == []
+
+
+async def test_utf8_form_text_is_stored_as_sent(client: httpx.AsyncClient, person: Person) -> None:
+    fields = {"displayName": "José Ñandú 山田".encode(), "metadata": '{"note": "Zoë"}'.encode()}
+    body, content_type = raw_form(fields, person.photo())
+    response = await client.post("/api/face/register", content=body, headers={"content-type": content_type})
+    assert response.status_code == 201, response.text
+    assert response.json()["displayName"] == "José Ñandú 山田"
+    assert response.json()["metadata"] == {"note": "Zoë"}

@@ -1,6 +1,7 @@
 import io
 import struct
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -186,3 +187,59 @@ def test_a_sixteen_bit_bomb_is_refused_before_decoding() -> None:
     data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", rows) + _chunk(b"IEND", b"")
     with pytest.raises(DecodeBudgetExceeded):
         decode_image(data, ImageLimits(max_pixels=100_000_000, max_decode_bytes=120_000_000))
+
+
+def test_colour_jpeg_pixels_are_those_pillow_decodes_channel_for_channel(photos: Photos) -> None:
+    """The grey face above cannot tell BGR from RGB; a colour photo and a red square can."""
+    data = photos.bytes_of(photos.group)
+    expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))[:, :, ::-1]
+    assert np.array_equal(decode_image(data, LIMITS).pixels, expected)
+
+    red = decode_image(encoded(Image.new("RGB", (16, 16), (255, 0, 0)), quality=95), LIMITS).pixels
+    assert red[8, 8, 2] > 250
+    assert red[8, 8, 0] < 5
+
+
+def test_an_image_of_exactly_the_pixel_limit_is_accepted(face: Image.Image) -> None:
+    decoded = decode_image(encoded(face), ImageLimits(max_pixels=200 * 200, max_decode_bytes=10**9))
+    assert decoded.pixels.shape == (200, 200, 3)
+
+
+def _bomb() -> bytes:
+    header = struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("make", "limits", "error", "words"),
+    [
+        (lambda face: b"", LIMITS, InvalidImage, "the upload is empty"),
+        (lambda face: b"hello", LIMITS, InvalidImage, "not an image in a format we can read"),
+        (lambda face: encoded(face, "PPM"), LIMITS, UnsupportedImageFormat, "PPM images are not accepted"),
+        (
+            lambda face: encoded(face),
+            ImageLimits(max_pixels=100, max_decode_bytes=10**9),
+            ImageTooLarge,
+            "the image is 200x200 pixels; at most 100 pixels are accepted",
+        ),
+        (lambda face: _bomb(), LIMITS, ImageTooLarge, "1600000000 pixels"),
+        (lambda face: encoded(face, "PNG")[:-200], LIMITS, TruncatedImage, "truncated or corrupt"),
+    ],
+    ids=["empty", "text", "ppm", "pixels", "bomb", "cut"],
+)
+def test_each_refusal_says_what_is_wrong(
+    face: Image.Image, make: Callable[[Image.Image], bytes], limits: ImageLimits, error: type, words: str
+) -> None:
+    with pytest.raises(error) as refused:
+        decode_image(make(face), limits)
+    assert words in str(refused.value)
+
+
+def test_an_image_pillow_only_warns_about_is_refused_with_its_words() -> None:
+    """Between Pillow's MAX_IMAGE_PIXELS and twice that, Pillow only warns: the warning is a refusal too,
+    before the intake's own pixel limit is even asked."""
+    side = 10_000  # 100 megapixels: over Pillow's 89.5 M, under its 179 M error
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IEND", b"")
+    with pytest.raises(ImageTooLarge, match="100000000 pixels"):
+        decode_image(data, ImageLimits(max_pixels=10**9, max_decode_bytes=10**10))

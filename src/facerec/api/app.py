@@ -15,6 +15,7 @@ from facerec.api.console import add_console
 from facerec.api.cors import allow_origins
 from facerec.api.docs import OPENAPI_URL, add_documentation
 from facerec.api.errors import install_error_handlers
+from facerec.api.form_text import FormTextCheck
 from facerec.api.json_images import JsonImages, add_json_bodies
 from facerec.api.limits import RequestLimits
 from facerec.api.origins import SiteGuard, SitePolicy
@@ -90,8 +91,9 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[
     """Middleware added last runs first: the request id is set before anything logs, the Host and Origin
     are checked before anything else, CORS answers preflights before access is checked, access is checked
     before the rate limit (which counts per credential), and all of these before the body is read; a JSON
-    body with photos becomes a form last.
+    body with photos becomes a form last, and the form's text fields are decoded strictly beside the app.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
+    app.add_middleware(FormTextCheck)
     fetcher = PhotoFetcher(_fetch_options(settings)) if settings.allow_image_urls else None
     app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes, fetcher=fetcher)
     app.add_middleware(

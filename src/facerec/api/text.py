@@ -1,7 +1,8 @@
 """Text that Postgres cannot store is refused at the edge with 422 `invalid_text`, whatever carries it: path
 and query values, form fields, and every string of a JSON body, keys included. Postgres `text` and `jsonb`
 cannot hold U+0000, and a lone UTF-16 surrogate (a JSON escape such as "\\ud800") is not Unicode at all:
-asyncpg cannot even encode it. Checked by one dependency of every route, before any field is validated."""
+asyncpg cannot even encode it. Form text that is not UTF-8 is refused here too (`facerec.api.form_text`).
+Checked by one dependency of every route, before any field is validated."""
 
 import re
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from starlette.requests import HTTPConnection
 
+from facerec.api.form_text import UNDECODABLE_STATE_KEY
 from facerec.errors import ErrorDetail, InvalidText
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -63,7 +65,14 @@ async def _body_strings(request: Request) -> list[ErrorDetail]:
     if content_type in _FORM_TYPES:
         form = await request.form()  # parsed once: the route reads the same cached form
         texts = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
-        return _pair_strings(texts, "body")
+        undecodable: list[str] = request.scope.get("state", {}).get(UNDECODABLE_STATE_KEY, [])
+        return _pair_strings(texts, "body") + [
+            ErrorDetail(
+                f"body.{name}",
+                "must be text in the form's charset (UTF-8 unless the Content-Type names another)",
+            )
+            for name in undecodable
+        ]
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             body = await request.json()  # cached: the route validates the same parsed body
