@@ -8,7 +8,8 @@ or three faces side by side. Each client sends a frame and waits for its answer 
 frames/s is what the service sustains. Streams and HTTP alternate within each round (the machine is
 shared and noisy); the median round is reported. Then /healthz is probed every 50 ms while four streams
 run beside two HTTP encode clients, alternating with six HTTP encode clients as the baseline: its p50/p99
-and the count of 5xx answers.
+and the count of 5xx answers. `--niceness 0 10` runs that probe on two services side by side, one per
+INFERENCE_NICENESS, in turn.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,14 +163,16 @@ async def healthz_under(base: str, seconds: float, streams: int, encoders: int) 
     )
 
 
-async def healthz(base: str, seconds: float, rounds: int) -> None:
+async def healthz(bases: dict[int, str], seconds: float, rounds: int) -> None:
     """Four streams beside two HTTP clients, alternating with six HTTP clients (the same number of
-    clients, no stream) as the baseline."""
-    print("\n| load | /healthz p50 ms | p99 ms | probes | 5xx |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    clients, no stream) as the baseline; each on a service per inference niceness, in turn."""
+    print("\n| inference niceness | load | /healthz p50 ms | p99 ms | probes | 5xx |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
     for _ in range(rounds):
-        print(await healthz_under(base, seconds, streams=4, encoders=2))
-        print(await healthz_under(base, seconds, streams=0, encoders=6))
+        for niceness, base in bases.items():
+            for streams, encoders in ((4, 2), (0, 6)):
+                row = await healthz_under(base, seconds, streams=streams, encoders=encoders)
+                print(f"| {niceness} {row}")
 
 
 def main() -> None:
@@ -179,16 +183,31 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--probe-seconds", type=float, default=20)
     parser.add_argument("--probe-only", action="store_true", help="skip the frames/s table")
+    parser.add_argument(
+        "--niceness",
+        type=int,
+        nargs="+",
+        default=[10],
+        help="INFERENCE_NICENESS of the services the /healthz probe compares (one service each)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    with (
-        tempfile.TemporaryDirectory() as data,
-        running_service(Path(data), STREAM_MAX_FPS="1000", STREAM_MAX_CONCURRENT="8") as service,
-    ):
-        base = service.base_url.removeprefix("http://")
+    with ExitStack() as stack:
+        bases = {}
+        for niceness in args.niceness:
+            data = stack.enter_context(tempfile.TemporaryDirectory())
+            service = stack.enter_context(
+                running_service(
+                    Path(data),
+                    STREAM_MAX_FPS="1000",
+                    STREAM_MAX_CONCURRENT="8",
+                    INFERENCE_NICENESS=str(niceness),
+                )
+            )
+            bases[niceness] = service.base_url.removeprefix("http://")
         if not args.probe_only:
-            asyncio.run(throughput(base, args.frames, args.rounds))
-        asyncio.run(healthz(base, args.probe_seconds, args.rounds))
+            asyncio.run(throughput(bases[args.niceness[0]], args.frames, args.rounds))
+        asyncio.run(healthz(bases, args.probe_seconds, args.rounds))
 
 
 if __name__ == "__main__":

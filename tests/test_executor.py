@@ -1,10 +1,12 @@
 import asyncio
+import os
+import sys
 import threading
 
 import pytest
 
 from facerec.errors import Overloaded
-from facerec.executor import BlockingRunner
+from facerec.executor import MAX_NICENESS, BlockingRunner
 from facerec.logs import current_request_id
 
 
@@ -75,3 +77,23 @@ async def test_jobs_run_together_are_accepted_all_at_once_or_not_at_all() -> Non
         await holder
         assert await runner.run_together([lambda: "a", lambda: "b"]) == ["a", "b"]
     assert ran == []
+
+
+def _own_niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are set on Linux only")
+async def test_workers_run_below_the_event_loops_priority() -> None:
+    """The event loop keeps its priority; every worker runs `niceness` steps lower, from whatever the
+    process started at."""
+    loop_niceness = _own_niceness()
+    with BlockingRunner(2, max_waiting=0, niceness=4) as runner:
+        seen = await runner.run_together([_own_niceness, _own_niceness])
+    assert seen == [min(MAX_NICENESS, loop_niceness + 4)] * 2
+    assert _own_niceness() == loop_niceness
+
+
+async def test_niceness_zero_leaves_workers_at_the_loops_priority() -> None:
+    with BlockingRunner(1, max_waiting=0) as runner:
+        assert await runner.run(_own_niceness) == _own_niceness()

@@ -5,7 +5,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from facerec.logs import JsonFormatter, RequestIdFilter, TextFormatter, current_request_id, escape
+from facerec.logs import (
+    THROTTLED_LOGGERS,
+    JsonFormatter,
+    RequestIdFilter,
+    TextFormatter,
+    Throttle,
+    configure_logging,
+    current_request_id,
+    escape,
+)
 
 FORGED = "GET /x 200\r\n2026-01-01 00:00:00,000 INFO facerec [-] admin logged in\x00\x1b[31mred\u2028"
 
@@ -76,3 +85,42 @@ def test_json_is_one_object_per_line_with_the_request_id(
     )
     assert error["request_id"] == "req-1"
     assert error["exception"].endswith("RuntimeError: boom")
+
+
+def test_a_repeated_message_passes_once_per_interval_then_says_how_many_were_held(
+    logged: tuple[logging.Logger, io.StringIO, logging.Handler],
+) -> None:
+    logger, stream, handler = logged
+    handler.setFormatter(TextFormatter())
+    now = [100.0]
+    throttle = Throttle(10.0, clock=lambda: now[0])
+    logger.addFilter(throttle)
+    try:
+        for _ in range(5):
+            logger.warning("Invalid HTTP request received.")
+        logger.warning("closed after %g s", 10.0)  # another message has its own allowance
+        now[0] += 9.9
+        logger.warning("Invalid HTTP request received.")
+        now[0] += 0.1
+        logger.warning("Invalid HTTP request received.")
+    finally:
+        logger.removeFilter(throttle)
+    lines = [line.split("] ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert lines == [
+        "Invalid HTTP request received.",
+        "closed after 10 s",
+        "Invalid HTTP request received. (5 more like this in the last 10 s)",
+    ]
+
+
+def test_configuring_twice_throttles_the_connection_loggers_once() -> None:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        configure_logging()
+        configure_logging()
+        for name in THROTTLED_LOGGERS:
+            assert sum(isinstance(f, Throttle) for f in logging.getLogger(name).filters) == 1
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

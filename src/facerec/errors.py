@@ -60,6 +60,55 @@ class PayloadTooLarge(FacerecError):
     code = "payload_too_large"
 
 
+class ImageUrlRefused(FacerecError):
+    """A photo URL that is not fetched, or whose fetch failed (`imaging/fetch.py`)."""
+
+    code = "image_url_refused"
+
+
+class ImageUrlsDisabled(ImageUrlRefused):
+    """A photo was sent as a URL while ALLOW_IMAGE_URLS is off."""
+
+    code = "image_urls_disabled"
+
+
+class ImageUrlInvalid(ImageUrlRefused):
+    """Not an absolute http(s) URL with a host."""
+
+    code = "image_url_invalid"
+
+
+class ImageUrlScheme(ImageUrlRefused):
+    code = "image_url_scheme"
+
+
+class ImageUrlAddress(ImageUrlRefused):
+    """The host resolves to an address photos are not fetched from (loopback, private, link-local...);
+    the detail's code names which."""
+
+    code = "image_url_address"
+
+
+class ImageUrlRedirects(ImageUrlRefused):
+    code = "image_url_redirects"
+
+
+class ImageUrlUnreachable(ImageUrlRefused):
+    """The name does not resolve, the connection fails, or the server answers other than 2xx."""
+
+    code = "image_url_unreachable"
+
+
+class ImageUrlTimeout(ImageUrlRefused):
+    code = "image_url_timeout"
+
+
+class ImageUrlTooLarge(PayloadTooLarge):
+    """The fetched photo is over MAX_UPLOAD_BYTES."""
+
+    code = "image_url_too_large"
+
+
 class NoFaceFound(FacerecError):
     code = "no_face"
 

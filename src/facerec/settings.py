@@ -2,6 +2,7 @@
 
 import os
 import re
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -70,6 +71,13 @@ class Settings(BaseSettings):
     intra_op_threads: int = Field(
         1, ge=0, le=64, description="ONNX Runtime threads per job (0 = all cores); 1 = throughput."
     )
+    inference_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Steps of CPU priority the inference threads run below the process's (Linux), so the "
+        "event loop answers at once while every core runs inference; 0 = the same priority.",
+    )
 
     # Face quality: faces below any of these get the named reason (`quality.reasons` on encode and search);
     # register refuses them with poor_quality unless QUALITY_CHECK_ON_REGISTER=false or qualityCheck=false.
@@ -99,6 +107,17 @@ class Settings(BaseSettings):
         description="Width x height x bytes per pixel as stored (3 for RGB, 8 for 16-bit RGBA); beyond, "
         "413 decode_budget_exceeded before decoding. The default fits an 8-bit RGB photo of the pixel limit.",
     )
+
+    # Photos sent as a URL (`{"image": {"url": ...}}` in a JSON body): off unless ALLOW_IMAGE_URLS
+    allow_image_urls: bool = Field(False, description="Fetch photos sent as URLs; off: image_urls_disabled.")
+    image_url_allowed_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Non-public networks photos may be fetched from (e.g. 10.20.0.0/16), comma-separated.",
+    )
+    image_url_max_redirects: int = Field(3, ge=0, le=10, description="Redirects followed, each checked.")
+    image_url_connect_timeout_s: float = Field(3, gt=0, le=60, description="To connect to the photo's host.")
+    image_url_read_timeout_s: float = Field(10, gt=0, le=300, description="Longest silence of the host.")
+    image_url_timeout_s: float = Field(20, gt=0, le=600, description="The whole fetch, redirects included.")
 
     # Live video (WS /api/stream)
     stream_max_concurrent: int = Field(
@@ -240,7 +259,9 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("cors_origins", "allowed_hosts", "jwt_required_role", mode="before")
+    @field_validator(
+        "cors_origins", "allowed_hosts", "jwt_required_role", "image_url_allowed_networks", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

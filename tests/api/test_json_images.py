@@ -114,5 +114,8 @@ async def test_openapi_describes_the_json_form_of_every_photo_route(client: http
         content = document["paths"][path][method]["requestBody"]["content"]
         schema = schemas[content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]]
         photo = schema["properties"].get("image") or schema["properties"]["images"]["items"]
-        assert photo["type"] == "string"
-        assert "base64" in photo["description"]
+        base64_form, url_form = photo["anyOf"]
+        assert base64_form["type"] == "string"
+        assert "base64" in base64_form["description"]
+        assert url_form["required"] == ["url"]
+        assert "ALLOW_IMAGE_URLS" in url_form["description"]

@@ -1,8 +1,6 @@
 """The model pack store: bundled files, and the whole download path against a local HTTP server."""
 
 import hashlib
-import http.server
-import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,6 +13,7 @@ from facerec.models.engine import EngineOptions, FaceEngine
 from facerec.models.packs import PACKS, ModelFile, ModelPack, PackSource
 from facerec.models.sessions import check_detector, check_recognizer, open_session
 from facerec.models.store import bundled_model_dir, download_pack, locate_pack
+from tests.http_server import QuietHandler, http_server
 
 BUFFALO_S = PACKS["buffalo_s"]
 
@@ -35,25 +34,13 @@ def _served_pack(folder: Path, name: str = "test_pack") -> ModelPack:
     )
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A local HTTP server over a folder: (base URL, folder)."""
     served = tmp_path / "served"
     served.mkdir()
-    handler = lambda *args: _QuietHandler(*args, directory=str(served))  # noqa: E731
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(lambda *args: QuietHandler(*args, directory=str(served))) as base_url:
+        yield base_url, served
 
 
 def test_bundled_pack_is_found_and_verified(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from facerec.db.embedded import EmbeddedPostgres
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
+from facerec.imaging.fetch import FetchOptions, PhotoFetcher
 from facerec.imaging.intake import ImageLimits
 from facerec.metrics import Metrics
 from facerec.models.loader import load_engine
@@ -90,7 +91,8 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> list[
     before the rate limit (which counts per credential), and all of these before the body is read; a JSON
     body with photos becomes a form last.
     Returns the router dependencies that declare the accepted credentials in the OpenAPI schema."""
-    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes)
+    fetcher = PhotoFetcher(_fetch_options(settings)) if settings.allow_image_urls else None
+    app.add_middleware(JsonImages, fastapi=app, max_image_bytes=settings.max_upload_bytes, fetcher=fetcher)
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_upload_bytes,
@@ -122,7 +124,10 @@ def _lifespan(
         async with AsyncExitStack() as stack:
             runner = stack.enter_context(
                 BlockingRunner(
-                    settings.inference_workers, max_waiting=settings.max_waiting_jobs, observer=metrics
+                    settings.inference_workers,
+                    max_waiting=settings.max_waiting_jobs,
+                    niceness=settings.inference_niceness,
+                    observer=metrics,
                 )
             )
             loading = asyncio.ensure_future(runner.run(load_engine, settings, metrics.stage))
@@ -165,6 +170,17 @@ def _lifespan(
             )
 
     return lifespan
+
+
+def _fetch_options(settings: Settings) -> FetchOptions:
+    return FetchOptions(
+        max_bytes=settings.max_upload_bytes,
+        allowed_networks=tuple(settings.image_url_allowed_networks),
+        max_redirects=settings.image_url_max_redirects,
+        connect_timeout_s=settings.image_url_connect_timeout_s,
+        read_timeout_s=settings.image_url_read_timeout_s,
+        total_timeout_s=settings.image_url_timeout_s,
+    )
 
 
 def _dispatch_options(settings: Settings) -> DispatchOptions:

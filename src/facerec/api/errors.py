@@ -23,6 +23,7 @@ STATUS_BY_ERROR: dict[type[errors.FacerecError], int] = {
     errors.UnsupportedImageFormat: 415,
     errors.ImageTooLarge: 413,
     errors.PayloadTooLarge: 413,
+    errors.ImageUrlRefused: 422,
     errors.NoFaceFound: 422,
     errors.FaceTooSmall: 422,
     errors.MultipleFaces: 422,

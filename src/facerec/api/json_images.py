@@ -1,5 +1,6 @@
 """Photos sent as JSON: every route that takes a photo in a multipart form also takes `application/json`
-with the same field names, each photo as base64 (a `data:` URL prefix is allowed).
+with the same field names, each photo as base64 (a `data:` URL prefix is allowed) or, where
+ALLOW_IMAGE_URLS is on, as `{"url": "https://..."}`: fetched here (`imaging/fetch.py`).
 
 The JSON body is turned into the multipart form the route already reads, so both ways share every check,
 limit and error code. The routes are found from their declared `File` parameters, so a photo route added
@@ -20,13 +21,24 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facerec.api.errors import domain_error_response, error_response
+from facerec.api.params import MAX_URL_LENGTH
 from facerec.api.text import INVALID_TEXT_MESSAGE, unstorable_strings
-from facerec.errors import InvalidText, PayloadTooLarge
+from facerec.errors import FacerecError, ImageUrlsDisabled, InvalidText, PayloadTooLarge
+from facerec.imaging.fetch import PhotoFetcher
 from facerec.logs import escape
 
 DATA_URL = re.compile(r"data:[\w.+-]*/?[\w.+-]*(?:;[\w=.+-]+)*;base64,", re.ASCII)
 WHITESPACE = re.compile(rb"\s+")
 PHOTO_DESCRIPTION = "The photo as base64 (a data: URL prefix is allowed): JPEG, PNG, WebP, BMP, GIF or TIFF."
+PHOTO_URL_SCHEMA = {
+    "type": "object",
+    "properties": {"url": {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH}},
+    "required": ["url"],
+    "additionalProperties": False,
+    "description": "The photo's http(s) URL, fetched by the service where ALLOW_IMAGE_URLS=true (else 422 "
+    "image_urls_disabled): from public addresses only, unless IMAGE_URL_ALLOWED_NETWORKS lists the network; "
+    "at most MAX_UPLOAD_BYTES.",
+}
 
 
 @dataclass(frozen=True)
@@ -83,10 +95,14 @@ class JsonImages:
     """Pure ASGI middleware, inside the body size limit: a JSON body sent to a photo route becomes the
     equivalent multipart form."""
 
-    def __init__(self, app: ASGIApp, *, fastapi: FastAPI, max_image_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, fastapi: FastAPI, max_image_bytes: int, fetcher: PhotoFetcher | None = None
+    ) -> None:
+        """`fetcher`: fetches photos sent as URLs; None refuses them (ALLOW_IMAGE_URLS=false)."""
         self.app = app
         self.fastapi = fastapi
         self.max_image_bytes = max_image_bytes
+        self.fetcher = fetcher
         self._operations: list[PhotoOperation] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -102,14 +118,14 @@ class JsonImages:
                     scope, receive, send
                 )
                 return
-            form, boundary = self._form(fields, target.photo_fields)
+            form, boundary = await self._form(fields, target.photo_fields)
         except Refusal as refusal:
             details = [{"field": f"body.{refusal.field}", "message": refusal.message}]
             await error_response(422, "validation_error", "the request is not valid", details)(
                 scope, receive, send
             )
             return
-        except PayloadTooLarge as error:
+        except FacerecError as error:
             await domain_error_response(error)(scope, receive, send)
             return
         headers = MutableHeaders(scope=scope)
@@ -139,7 +155,7 @@ class JsonImages:
             None,
         )
 
-    def _form(self, fields: dict[str, Any], photo_fields: frozenset[str]) -> tuple[bytes, str]:
+    async def _form(self, fields: dict[str, Any], photo_fields: frozenset[str]) -> tuple[bytes, str]:
         boundary = secrets.token_hex(16)
         parts: list[bytes] = []
         for name, value in fields.items():
@@ -147,14 +163,16 @@ class JsonImages:
                 continue
             if name in photo_fields:
                 photos = value if isinstance(value, list) else [value]
-                parts.extend(_file_part(boundary, name, self._photo(name, photo)) for photo in photos)
+                parts.extend([_file_part(boundary, name, await self._photo(name, photo)) for photo in photos])
             else:
                 parts.append(_field_part(boundary, name, _form_text(value)))
         return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
-    def _photo(self, name: str, value: Any) -> bytes:
+    async def _photo(self, name: str, value: Any) -> bytes:
+        if isinstance(value, dict):
+            return await self._fetched(name, value)
         if not isinstance(value, str):
-            raise Refusal(name, "must be a string: the photo as base64, or a data: URL")
+            raise Refusal(name, 'must be the photo as base64 (or a data: URL), or {"url": "https://..."}')
         prefix = DATA_URL.match(value)
         encoded = value[prefix.end() :] if prefix else value
         compact = WHITESPACE.sub(b"", encoded.encode("ascii", errors="replace"))
@@ -164,6 +182,16 @@ class JsonImages:
             return base64.b64decode(compact, validate=True)
         except (binascii.Error, ValueError) as error:
             raise Refusal(name, "is not valid base64") from error
+
+    async def _fetched(self, name: str, value: dict[str, Any]) -> bytes:
+        url = value.get("url")
+        if set(value) != {"url"} or not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
+            raise Refusal(name, f'must be {{"url": "https://..."}}, at most {MAX_URL_LENGTH} characters')
+        if self.fetcher is None:
+            raise ImageUrlsDisabled(
+                "this service does not fetch photos from URLs (ALLOW_IMAGE_URLS=false): send the photo itself"
+            )
+        return await self.fetcher.fetch(url)
 
 
 def is_json_body(scope: Scope) -> bool:
@@ -229,7 +257,7 @@ def add_json_bodies(app: FastAPI) -> None:
         json_schema = copy.deepcopy(schemas[operation.form_schema])
         json_schema["title"] = f"{json_schema.get('title', operation.form_schema)} (JSON)"
         for field in operation.photo_fields:
-            photo = {"type": "string", "description": PHOTO_DESCRIPTION}
+            photo = {"anyOf": [{"type": "string", "description": PHOTO_DESCRIPTION}, PHOTO_URL_SCHEMA]}
             listed = json_schema["properties"][field].get("type") == "array"
             json_schema["properties"][field] = {"type": "array", "items": photo} if listed else photo
         schemas[f"Json{operation.form_schema}"] = json_schema
