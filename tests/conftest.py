@@ -17,19 +17,21 @@ from tests.photos import Photos
 PGVECTOR_IMAGE = "pgvector/pgvector:pg17"
 
 
-def _docker_available() -> bool:
+def _pgvector_image_at_hand() -> bool:
+    """A Docker engine answers and already holds the pgvector image: where no image can be pulled, an
+    engine alone is not enough."""
     try:
         import docker
 
-        docker.from_env(timeout=3).ping()
-    except Exception:  # no engine, no socket, no permission: all mean "use the embedded server"
+        docker.from_env(timeout=3).images.get(PGVECTOR_IMAGE)
+    except Exception:  # no engine, no socket, no permission, no image: all mean "use the embedded server"
         return False
     return True
 
 
 @contextlib.contextmanager
 def _throwaway_postgres(tmp: Path) -> Iterator[str]:
-    if os.environ.get("FACEREC_TEST_DOCKER", "auto") != "never" and _docker_available():
+    if os.environ.get("FACEREC_TEST_DOCKER", "auto") != "never" and _pgvector_image_at_hand():
         from testcontainers.postgres import PostgresContainer
 
         with PostgresContainer(PGVECTOR_IMAGE, driver=None) as container:

@@ -1,5 +1,7 @@
 """Synthetic video made from real photos: a photo moving and growing across a 640x480 canvas."""
 
+import io
+
 from PIL import Image
 
 from tests.photos import encoded
@@ -27,3 +29,16 @@ def moving_photo(photo: Image.Image, frames: int, *, heights: tuple[int, int] = 
 
 def blank_frames(frames: int) -> list[bytes]:
     return [encoded(Image.new("RGB", CANVAS, BACKGROUND), quality=85)] * frames
+
+
+def y4m(frames: list[bytes], fps: int) -> bytes:
+    """The frames as a YUV4MPEG2 video: a header, then each frame as raw 4:2:0 planes (full-range YCbCr,
+    as JPEG has it). Chromium's fake camera plays such a file (`--use-file-for-fake-video-capture`)."""
+    width, height = CANVAS
+    chroma = (width // 2, height // 2)
+    video = [f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode()]
+    for frame in frames:
+        luma, blue, red = Image.open(io.BytesIO(frame)).convert("YCbCr").split()
+        video += [b"FRAME\n", luma.tobytes()]
+        video += [plane.resize(chroma, Image.Resampling.BOX).tobytes() for plane in (blue, red)]
+    return b"".join(video)

@@ -10,12 +10,13 @@ from facerec.calibration import Calibration, calibrate
 from facerec.clustering import cluster_faces
 from facerec.db.database import Database
 from facerec.db.stores import transaction
-from facerec.domain import FaceVector
+from facerec.domain import FaceVector, WebhookEvent
 from facerec.errors import FaceTooSmall, ModelMismatch, NoFaceFound, NoFarCurve, OwnFace
 from facerec.executor import BlockingRunner
 from facerec.models.faces import FloatArray
 from facerec.models.far_curve import FAR_CURVES
 from facerec.service import FaceService
+from facerec.webhooks.events import person_deleted
 
 # Faces a calibration reads at most: spread over persons (first faces first). 2,000 faces make 4 million
 # scores at most, well under a second of arithmetic.
@@ -116,12 +117,16 @@ class Curator:
         )
 
     async def merge(self, collection: str, person_id: uuid.UUID, face_ids: list[uuid.UUID]) -> Merged:
-        """Give the faces to the person; a person left with no face is erased (they were merged)."""
+        """Give the faces to the person; a person left with no face is erased (they were merged), and
+        reported as `person.deleted` in the same transaction."""
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             await tx.persons.lock(collection_id, person_id)
             previous = await tx.faces.move(collection_id, face_ids, person_id)
             removed = await tx.persons.delete_faceless(collection_id, previous)
+            await tx.webhooks.enqueue_many(
+                WebhookEvent.PERSON_DELETED, [person_deleted(collection, erased) for erased in removed]
+            )
         return Merged(person_id, removed)
 
     async def reject_face(self, collection: str, person_id: uuid.UUID, face_id: uuid.UUID) -> uuid.UUID:

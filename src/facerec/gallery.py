@@ -36,8 +36,12 @@ class Gallery:
             return await tx.collections.get(name)
 
     async def delete_collection(self, name: str) -> None:
+        """Each person erased is reported as `person.deleted`, in the same transaction."""
         async with transaction(self._database) as tx:
-            await tx.collections.delete(name)
+            erased = await tx.collections.delete(name)
+            await tx.webhooks.enqueue_many(
+                WebhookEvent.PERSON_DELETED, [person_deleted(name, person_id) for person_id in erased]
+            )
 
     async def create_person(self, collection: str, display_name: str, metadata: Metadata) -> PersonRecord:
         async with transaction(self._database) as tx:

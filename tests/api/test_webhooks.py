@@ -86,6 +86,55 @@ async def test_a_receiver_gets_signed_events(server: str, photos: Photos) -> Non
     assert "secret" not in listed[0]
 
 
+async def test_deleting_a_collection_reports_each_of_its_persons_deleted(server: str, photos: Photos) -> None:
+    receiver = Receiver()
+    name = f"hooked-{uuid.uuid4().hex[:8]}"
+    async with (
+        serving(receiver, lifespan="off") as receiver_address,
+        httpx.AsyncClient(base_url=f"http://{server}") as http,
+    ):
+        assert (await http.post("/api/collections", json={"name": name})).status_code == 201
+        persons = [
+            (await http.post("/api/persons", params={"collection": name}, json={"displayName": who})).json()
+            for who in ("Ada", "Grace")
+        ]
+        created = await http.post(
+            "/api/webhooks", json={"url": f"http://{receiver_address}/hook", "events": ["person.deleted"]}
+        )
+        assert (await http.delete(f"/api/collections/{name}")).status_code == 204
+        received = await receiver.wait_for(2)
+        await http.delete(f"/api/webhooks/{created.json()['id']}")
+
+    assert all(item.json["event"] == "person.deleted" for item in received)
+    assert sorted(item.json["data"]["personId"] for item in received) == sorted(p["id"] for p in persons)
+    assert {item.json["data"]["collection"] for item in received} == {name}
+
+
+async def test_persons_merged_away_are_reported_deleted(server: str, photos: Photos) -> None:
+    """Merging a person's only faces into another erases them: subscribers hear of it as of a delete."""
+    receiver = Receiver()
+    async with (
+        serving(receiver, lifespan="off") as receiver_address,
+        httpx.AsyncClient(base_url=f"http://{server}") as http,
+    ):
+        merged_away = [await register(http, photos, f"import {n}") for n in range(2)]
+        target = (await http.post("/api/persons", json={"displayName": "Ada"})).json()
+        created = await http.post(
+            "/api/webhooks", json={"url": f"http://{receiver_address}/hook", "events": ["person.deleted"]}
+        )
+        response = await http.post(
+            f"/api/persons/{target['id']}/faces:merge", json={"faceIds": [face["id"] for face in merged_away]}
+        )
+        assert response.status_code == 200, response.text
+        received = await receiver.wait_for(2)
+        await http.delete(f"/api/webhooks/{created.json()['id']}")
+
+    assert sorted(item.json["data"]["personId"] for item in received) == sorted(
+        face["personId"] for face in merged_away
+    )
+    assert {item.json["event"] for item in received} == {"person.deleted"}
+
+
 @pytest.fixture
 async def own_database(hooked_settings: Settings, database_url: str) -> AsyncIterator[Settings]:
     """The settings on a database of their own (in the same server), so that no other running service's

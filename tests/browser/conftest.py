@@ -5,8 +5,10 @@ import contextlib
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import uvicorn
 from selenium import webdriver
@@ -48,8 +50,9 @@ def live_url(settings: Settings) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[webdriver.Chrome]:
+@contextlib.contextmanager
+def chromium(*arguments: str) -> Iterator[webdriver.Chrome]:
+    """Headless Chromium with these command-line arguments besides the usual ones."""
     if CHROMIUM is None or CHROMEDRIVER is None:
         pytest.skip("headless Chromium is not installed: apt-get install chromium chromium-driver")
     options = webdriver.ChromeOptions()
@@ -60,6 +63,7 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--disable-dev-shm-usage",
         # No internet: every host but this machine fails to resolve, as it would offline
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        *arguments,
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
@@ -68,3 +72,18 @@ def browser() -> Iterator[webdriver.Chrome]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[webdriver.Chrome]:
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture
+def collection(live_url: str) -> Iterator[str]:
+    """A collection of the test's own, deleted afterwards."""
+    name = f"console-{uuid.uuid4().hex[:8]}"
+    httpx.post(f"{live_url}/api/collections", json={"name": name}).raise_for_status()
+    yield name
+    httpx.delete(f"{live_url}/api/collections/{name}").raise_for_status()

@@ -1,57 +1,28 @@
 """The console at / in headless Chromium against the real service: a real photo, its boxes, register,
 search, the match with its photo, browse and delete; and the API key prompt with access control on."""
 
-import uuid
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from pydantic import SecretStr
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait
 
-from facerec.api.console import CONTENT_SECURITY_POLICY
+from facerec.api.console import CONTENT_SECURITY_POLICY, PAGES
 from facerec.settings import Settings
 from tests.browser.conftest import serving
 from tests.browser.network import foreign_urls, requested_urls
+from tests.browser.pages import WAIT_S, choose_collection, register_photo, wait_for, wait_for_text
 from tests.photos import Photos
 
-WAIT_S = 60
 GROUP_FACES = 6  # insightface's t1.jpg
 API_KEY = "console-test-key-0123456789abcdef"
 
 
-def wait_for(browser: webdriver.Chrome, css: str, count: int = 1) -> list[WebElement]:
-    WebDriverWait(browser, WAIT_S).until(
-        lambda driver: len(driver.find_elements(By.CSS_SELECTOR, css)) >= count
-    )
-    return browser.find_elements(By.CSS_SELECTOR, css)
-
-
-def wait_for_text(browser: webdriver.Chrome, element_id: str, text: str) -> str:
-    locator = (By.ID, element_id)
-    WebDriverWait(browser, WAIT_S).until(expected_conditions.text_to_be_present_in_element(locator, text))
-    return browser.find_element(*locator).text
-
-
-def choose_collection(browser: webdriver.Chrome, name: str) -> None:
-    wait_for(browser, f"#collection option[value='{name}']")
-    Select(browser.find_element(By.ID, "collection")).select_by_value(name)
-
-
-@pytest.fixture
-def collection(live_url: str) -> Iterator[str]:
-    name = f"console-{uuid.uuid4().hex[:8]}"
-    httpx.post(f"{live_url}/api/collections", json={"name": name}).raise_for_status()
-    yield name
-    httpx.delete(f"{live_url}/api/collections/{name}").raise_for_status()
-
-
-def test_the_page_is_static_and_allows_no_inline_script(live_url: str) -> None:
-    page = httpx.get(f"{live_url}/")
+@pytest.mark.parametrize("path", list(PAGES))
+def test_the_pages_are_static_and_allow_no_inline_script(live_url: str, path: str) -> None:
+    page = httpx.get(f"{live_url}{path}")
     assert page.status_code == 200
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "script-src 'self';" in CONTENT_SECURITY_POLICY
@@ -98,13 +69,7 @@ def test_register_a_face_then_find_it(
 def test_browse_people_and_delete(
     browser: webdriver.Chrome, live_url: str, photos: Photos, collection: str
 ) -> None:
-    with photos.group.open("rb") as photo:
-        httpx.post(
-            f"{live_url}/api/face/register",
-            params={"collection": collection},
-            files={"image": photo},
-            data={"displayName": "Group Leader", "mostProminent": "true"},
-        ).raise_for_status()
+    register_photo(live_url, collection, photos.group, "Group Leader")
     browser.get(live_url)
     choose_collection(browser, collection)
     wait_for(browser, ".person-row")[0].click()

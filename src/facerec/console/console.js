@@ -1,7 +1,8 @@
 // @ts-check
 // The facerec web console: a plain ES module over the service's own /api, no framework, no build step.
 
-const KEY_STORAGE = "facerec.apiKey";
+import { $, api, element, loadCollections, report, wireKey } from "./common.js";
+
 const PAGE_SIZE = 8;
 const CHOICES_LIMIT = 100; // persons offered in "add to an existing person"
 const TOP_K = 5;
@@ -28,9 +29,6 @@ const REASONS = {
   extreme_pose: "turned too far",
 };
 
-/** @param {string} id @returns {any} */
-const $ = (id) => document.getElementById(id);
-
 const state = {
   /** @type {File | null} */ file: null,
   /** @type {Face[]} */ faces: [],
@@ -40,59 +38,6 @@ const state = {
   page: 0,
   /** @type {Person | null} */ person: null,
 };
-
-class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** @type {Promise<void> | null} */
-let keyPrompt = null;
-
-/** Ask for an API key once, however many calls were refused meanwhile. @param {string} problem */
-function askForKey(problem) {
-  keyPrompt ??= new Promise((resolve) => {
-    const dialog = $("key-dialog");
-    $("key-error").textContent = problem;
-    $("api-key").value = "";
-    dialog.showModal();
-    $("key-form").onsubmit = (/** @type {Event} */ event) => {
-      event.preventDefault();
-      sessionStorage.setItem(KEY_STORAGE, $("api-key").value.trim());
-      dialog.close();
-      keyPrompt = null;
-      showKeyState();
-      resolve();
-    };
-  });
-  return keyPrompt;
-}
-
-/** A call to the API with the stored key; a 401 asks for a key and tries again.
- * @param {string} path @param {RequestInit} [init] @returns {Promise<Response>} */
-async function api(path, init = {}) {
-  for (;;) {
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    const headers = new Headers(init.headers);
-    if (key) headers.set("X-API-Key", key);
-    const response = await fetch(path, { ...init, headers });
-    if (response.status === 401) {
-      sessionStorage.removeItem(KEY_STORAGE);
-      await askForKey(key ? "That key was refused." : "");
-      continue;
-    }
-    if (!response.ok) {
-      const body = await response.json().catch(() => null);
-      const error = body?.error ?? { code: "http_error", message: response.statusText };
-      throw new ApiError(response.status, error.code, error.message);
-    }
-    return response;
-  }
-}
 
 /** @param {string} path @param {Record<string, string | null>} [query] */
 function inCollection(path, query = {}) {
@@ -112,26 +57,8 @@ async function postForm(path, form) {
   return (await api(inCollection(path), { method: "POST", body: form })).json();
 }
 
-/** @param {string} tag @param {string} [className] @param {string} [text] @returns {any} */
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 /** @param {number} value */
 const score = (value) => value.toFixed(3);
-
-/** @param {HTMLElement} target @param {unknown} error */
-function report(target, error) {
-  target.textContent = error instanceof Error ? error.message : String(error);
-  target.classList.add("error");
-}
-
-function showKeyState() {
-  $("forget-key").hidden = sessionStorage.getItem(KEY_STORAGE) === null;
-}
 
 // --- The photo and its faces
 
@@ -435,17 +362,6 @@ async function loadPersonChoices() {
   $("person-choice").replaceChildren(first, ...options);
 }
 
-async function loadCollections() {
-  const answer = await (await api("/api/collections")).json();
-  const options = answer.collections.map((/** @type {{name: string, personCount: number}} */ collection) => {
-    const option = element("option", "", collection.name);
-    option.value = collection.name;
-    return option;
-  });
-  if (options.length) $("collection").replaceChildren(...options);
-  $("collection").value = state.collection;
-}
-
 async function changeCollection() {
   state.collection = $("collection").value;
   state.cursors = [null];
@@ -498,17 +414,12 @@ function wire() {
   };
   $("delete-person").onclick = deletePerson;
   $("collection").onchange = changeCollection;
-  $("key-dialog").oncancel = (/** @type {Event} */ event) => event.preventDefault(); // nothing works without it
-  $("forget-key").onclick = () => {
-    sessionStorage.removeItem(KEY_STORAGE);
-    showKeyState();
-  };
+  wireKey();
 }
 
 async function start() {
   wire();
-  showKeyState();
-  await loadCollections();
+  await loadCollections(state.collection);
   await Promise.all([loadPeople(), loadPersonChoices()]);
 }
 

@@ -50,17 +50,21 @@ class CollectionStore:
         rows = await self._connection.fetch(f"SELECT {_COLUMNS} FROM collections AS c ORDER BY c.name")
         return [_record(row) for row in rows]
 
-    async def delete(self, name: str) -> None:
-        """Erase the collection with every person, face and photo in it. `default` is emptied instead:
-        it always exists."""
-        if name == DEFAULT_COLLECTION:
-            await self._connection.execute(
-                "DELETE FROM persons WHERE collection_id = $1", await self.id_of(name)
-            )
-            return
-        status = await self._connection.execute("DELETE FROM collections WHERE name = $1", name)
-        if status == "DELETE 0":
+    async def delete(self, name: str) -> list[UUID]:
+        """Erase the collection with every person, face and photo in it; the ids of the persons erased.
+        `default` is emptied instead: it always exists. The row is locked first, so a person added
+        meanwhile waits, and is either erased here (and listed) or refused."""
+        collection_id: UUID | None = await self._connection.fetchval(
+            "SELECT id FROM collections WHERE name = $1 FOR UPDATE", name
+        )
+        if collection_id is None:
             raise CollectionNotFound(f"no collection named {name!r}")
+        rows = await self._connection.fetch(
+            "DELETE FROM persons WHERE collection_id = $1 RETURNING id", collection_id
+        )
+        if name != DEFAULT_COLLECTION:
+            await self._connection.execute("DELETE FROM collections WHERE id = $1", collection_id)
+        return [row["id"] for row in rows]
 
 
 def _record(row: Any) -> CollectionRecord:

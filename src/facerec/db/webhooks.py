@@ -40,13 +40,20 @@ class WebhookStore:
 
     async def enqueue(self, event: WebhookEvent, payload: Metadata) -> int:
         """One pending delivery for every webhook subscribed to the event; how many."""
+        return await self.enqueue_many(event, [payload])
+
+    async def enqueue_many(self, event: WebhookEvent, payloads: list[Metadata]) -> int:
+        """One pending delivery of each payload for every webhook subscribed to the event (one statement
+        however many); how many."""
         status: str = await self._connection.execute(
             """
             INSERT INTO webhook_deliveries (webhook_id, event, payload)
-            SELECT id, $1, $2 FROM webhooks WHERE $1 = ANY (events)
+            SELECT w.id, $1, p.payload
+            FROM webhooks AS w, unnest($2::jsonb[]) AS p (payload)
+            WHERE $1 = ANY (w.events)
             """,
             event.value,
-            payload,
+            payloads,
         )
         return int(status.rsplit(" ", 1)[-1])
 
