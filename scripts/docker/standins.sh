@@ -4,10 +4,10 @@
 #   PYTHON_IMAGE    Debian bookworm with Debian's Python 3.11, venv and pip: stands in for python:3.11-slim
 #   PGVECTOR_IMAGE  Debian trixie's postgresql-17-pgvector, with an entrypoint that reads POSTGRES_USER,
 #                   POSTGRES_PASSWORD and POSTGRES_DB: stands in for pgvector/pgvector:pg17
-# An image already present is kept (REBUILD_STANDINS=1 builds it again). Needs root, debootstrap and
-# the Debian mirror (DEBIAN_MIRROR, default http://deb.debian.org/debian). Where HTTPS goes through a
-# proxy with its own certificate authority, CA_BUNDLE (default: pip's PIP_CERT) replaces the Python
-# image's CA bundle, so that pip reaches PyPI from `docker build` as it does on this machine.
+# An image already present, or that can be pulled, is kept (REBUILD_STANDINS=1 builds it again). Needs
+# root, debootstrap and the Debian mirror (DEBIAN_MIRROR, default http://deb.debian.org/debian). Where
+# HTTPS goes through a proxy with its own certificate authority, CA_BUNDLE (default: pip's PIP_CERT)
+# replaces the Python image's CA bundle, so that pip reaches PyPI from `docker build` as it does here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${PYTHON_IMAGE:?}" "${PGVECTOR_IMAGE:?}"
@@ -31,8 +31,11 @@ import() {
     tar -C "$work/root" -c . | docker import "${change[@]}" - "$tag" >/dev/null
 }
 
+# needed IMAGE: whether to build it: asked to, or neither present nor to be pulled
 needed() {
-    [[ ${REBUILD_STANDINS:-0} == 1 ]] || ! docker image inspect "$1" >/dev/null 2>&1
+    [[ ${REBUILD_STANDINS:-0} == 1 ]] && return 0
+    docker image inspect "$1" >/dev/null 2>&1 && return 1
+    ! docker pull --quiet "$1" >/dev/null 2>&1
 }
 
 if needed "$PYTHON_IMAGE"; then
