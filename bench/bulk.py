@@ -1,6 +1,8 @@
 """Faces registered per second into an empty table: one by one (`POST /api/face/register`), by batch
 (`POST /api/faces/batch`) and by `facerec import` (batches, two in flight), on the same photos of
 faces-celeba, the three ways alternating round after round on the service in-process (embedded Postgres).
+Then the faces `facerec import` stored are re-embedded as `facerec reembed` does (`Reembedder`): marked as
+embedded by another pack first, so that buffalo_s re-embeds every one from its stored photo.
 
     python -m bench.bulk [--photos 96] [--rounds 2] [--data ../shared/data/faces-celeba]
 """
@@ -17,8 +19,14 @@ import httpx
 
 from bench.harness import machine
 from facerec.api.local import running_client
+from facerec.bulk.database import connection_of
 from facerec.bulk.importer import Importer
+from facerec.bulk.reembed import Reembedder
 from facerec.bulk.sources import ImportRow
+from facerec.db.embedded import embedded_postgres_server
+from facerec.executor import BlockingRunner
+from facerec.imaging.intake import ImageLimits
+from facerec.models.loader import load_engine
 from facerec.settings import Settings
 
 BATCH = 32
@@ -57,13 +65,19 @@ WAYS: dict[str, Callable[[httpx.AsyncClient, list[ImportRow]], Awaitable[None]]]
 }
 
 
+REEMBED = "facerec reembed"
+
+
 async def measure(data: Path, photos: int, rounds: int) -> dict[str, list[float]]:
     labels = dict(line.split(",") for line in (data / "labels.csv").read_text().split()[1:])
     rows = [ImportRow(data / path, identity.strip()) for path, identity in list(labels.items())[:photos]]
-    rates: dict[str, list[float]] = {way: [] for way in WAYS}
-    with tempfile.TemporaryDirectory() as scratch:
-        settings = Settings(_env_file=None, data_dir=Path(scratch), model_cache_dir=Path(scratch) / "models")
+    rates: dict[str, list[float]] = {way: [] for way in [*WAYS, REEMBED]}
+    with tempfile.TemporaryDirectory() as scratch, embedded_postgres_server(Path(scratch)) as url:
+        settings = Settings(
+            _env_file=None, database_url=url, data_dir=Path(scratch), model_cache_dir=Path(scratch) / "models"
+        )
         async with running_client(settings, request_timeout_s=600) as client:
+            reembedder = await _reembedder(settings)
             for _ in range(rounds):
                 for way, run in WAYS.items():
                     await _empty(client)
@@ -71,7 +85,25 @@ async def measure(data: Path, photos: int, rounds: int) -> dict[str, list[float]
                     await run(client, rows)
                     rates[way].append(len(rows) / (time.perf_counter() - started))
                     print(f"{way}: {rates[way][-1]:.2f} faces/s", flush=True)
+                rates[REEMBED].append(await _reembed(reembedder, settings))
+                print(f"{REEMBED}: {rates[REEMBED][-1]:.2f} faces/s", flush=True)
     return rates
+
+
+async def _reembedder(settings: Settings) -> Reembedder:
+    engine = await asyncio.to_thread(load_engine, settings)
+    runner = BlockingRunner(settings.inference_workers, max_waiting=0, name="bench-reembed")
+    return Reembedder(engine, runner, ImageLimits(settings.max_image_pixels, settings.max_decode_bytes))
+
+
+async def _reembed(reembedder: Reembedder, settings: Settings) -> float:
+    """Faces re-embedded per second, the stored faces marked as another pack's first."""
+    async with connection_of(settings) as connection:
+        await connection.execute("UPDATE faces SET model = 'previous_pack'")
+        started = time.perf_counter()
+        report = await reembedder.run(connection, lambda _: None)
+        rate: float = report.reembedded / (time.perf_counter() - started)
+    return rate
 
 
 async def _empty(client: httpx.AsyncClient) -> None:

@@ -113,6 +113,23 @@ def _add_bulk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPa
     _add_target(counts)
     counts.set_defaults(run=_counts)
 
+    reembed = commands.add_parser(
+        "reembed", help="re-embed every stored face from its photo with another model pack (resumable)"
+    )
+    reembed.add_argument("--model", required=True, help="the pack to re-embed with, e.g. buffalo_l")
+    reembed.add_argument(
+        "--drop-old",
+        action="store_true",
+        help="then make it every face's pack and delete the other packs' vectors (one transaction)",
+    )
+    reembed.add_argument(
+        "--force", action="store_true", help="with --drop-old: even if some faces have no vector of it"
+    )
+    reembed.add_argument(
+        "--failures", type=Path, default=Path("reembed-failures.csv"), help="CSV of the faces not re-embedded"
+    )
+    reembed.set_defaults(run=_reembed)
+
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--collection", default="default", help="collection (default: default)")
@@ -127,9 +144,9 @@ def _settings(args: argparse.Namespace, **values: object) -> Settings:
     return settings
 
 
-def _bulk_settings(args: argparse.Namespace) -> Settings:
+def _bulk_settings(args: argparse.Namespace, **values: object) -> Settings:
     """As `_settings`, without a log line per request to drown the bulk commands' progress."""
-    settings = _settings(args)
+    settings = _settings(args, **values)
     for noisy in ("httpx", "facerec.api.requests"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger(noisy).getEffectiveLevel()))
     return settings
@@ -172,6 +189,19 @@ def _counts(args: argparse.Namespace) -> int:
     from facerec.bulk.commands import show_counts
 
     show_counts(_target(args, _bulk_settings(args)))
+    return 0
+
+
+def _reembed(args: argparse.Namespace) -> int:
+    from facerec.bulk.model_switch import ReembedOptions, reembed
+    from facerec.errors import FacesNotReembedded
+
+    settings = _bulk_settings(args, model_pack=args.model)
+    try:
+        reembed(settings, ReembedOptions(failures=args.failures, drop_old=args.drop_old, force=args.force))
+    except FacesNotReembedded as error:
+        _report(error.message, debug=args.debug)
+        return CONFIGURATION_ERROR
     return 0
 
 

@@ -11,7 +11,7 @@ from facerec.clustering import cluster_faces
 from facerec.db.database import Database
 from facerec.db.stores import transaction
 from facerec.domain import FaceVector, WebhookEvent
-from facerec.errors import FaceTooSmall, ModelMismatch, NoFaceFound, NoFarCurve, OwnFace
+from facerec.errors import FaceTooSmall, NoFaceFound, NoFarCurve, OwnFace
 from facerec.executor import BlockingRunner
 from facerec.models.faces import FloatArray
 from facerec.models.far_curve import FAR_CURVES
@@ -135,16 +135,13 @@ class Curator:
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             await tx.persons.lock(collection_id, person_id)
-            face = await tx.faces.get(collection_id, face_id, with_embedding=True)
+            face = await tx.faces.vector_of(collection_id, face_id, model=self._service.model)
             if face.person_id == person_id:
                 raise OwnFace(
                     f"face {face_id} is this person's own; move it to its person (PATCH /api/face/{face_id})"
                 )
-            if face.model != self._service.model:
-                raise ModelMismatch(f"face {face_id} was embedded by model pack {face.model}")
-            assert face.embedding is not None  # asked for with_embedding
             return await tx.rejections.add(
-                collection_id, person_id, embedding=face.embedding, model=face.model, face_id=face_id
+                collection_id, person_id, embedding=face.embedding, model=self._service.model, face_id=face_id
             )
 
     async def reject_photo(self, collection: str, person_id: uuid.UUID, photo: bytes) -> uuid.UUID:

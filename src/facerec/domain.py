@@ -175,3 +175,27 @@ class DueDelivery:
     delivery: Delivery
     url: str
     secret: str
+
+
+@dataclass(frozen=True)
+class FaceToReembed:
+    """A stored face that has no vector of the pack being switched to, with what embedding it needs."""
+
+    id: UUID
+    collection: str
+    display_name: str
+    box: Box
+    photo: bytes | None  # None: stored without its photo
+
+
+@dataclass(frozen=True)
+class ModelCoverage:
+    """How many stored faces a pack can search: those registered with it or re-embedded with it."""
+
+    model: str
+    faces: int
+    searchable: int
+
+    @property
+    def unsearchable(self) -> int:
+        return self.faces - self.searchable

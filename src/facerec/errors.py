@@ -192,6 +192,12 @@ class ModelMismatch(FacerecError):
     code = "model_mismatch"
 
 
+class FacesNotReembedded(FacerecError):
+    """Dropping the old packs' vectors would leave faces without a vector of the new pack."""
+
+    code = "faces_not_reembedded"
+
+
 class OwnFace(FacerecError):
     """A face cannot be rejected for the person it belongs to: it should be moved."""
 

@@ -4,6 +4,7 @@ in one unit of work. Routes reach the stores only through here and `facerec.gall
 import asyncio
 import functools
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from facerec.db.database import Database
@@ -12,7 +13,6 @@ from facerec.domain import FaceRecord, Match, Metadata, NewFace, PersonMatch, St
 from facerec.errors import (
     ErrorDetail,
     FacerecError,
-    ModelMismatch,
     MultipleFaces,
     NoFarCurve,
     NoStoredFaces,
@@ -204,14 +204,17 @@ class FaceService:
         fpir: float | None = None,
     ) -> SearchResult:
         encoding = await self.encode(data, all_faces=False)
-        async with transaction(self._database) as tx:
-            collection_id = await tx.collections.id_of(collection)
-            cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
-            nearest = await tx.faces.nearest(
-                collection_id, encoding.faces[0].embedding, model=self.model, limit=max(top_k, CANDIDATES)
-            )
-            candidates = await self._unrejected(tx, collection_id, encoding.faces[0].embedding, nearest)
-        decision = self._decide(candidates, top_k, cutoff)
+        embedding = encoding.faces[0].embedding
+        cutoff, decision = await self._search_embedding(
+            collection,
+            embedding,
+            top_k=top_k,
+            threshold=threshold,
+            fpir=fpir,
+            find=lambda tx, collection_id: tx.faces.nearest(
+                collection_id, embedding, model=self.model, limit=max(top_k, CANDIDATES)
+            ),
+        )
         return SearchResult(encoding, decision.matches, cutoff, decision.verdict, decision.runner_up)
 
     async def search_persons(
@@ -240,14 +243,35 @@ class FaceService:
     ) -> tuple[Threshold, SearchDecision[PersonMatch]]:
         """The persons nearest a face that is already embedded (a video stream's face too), and the
         threshold they were judged by."""
+        return await self._search_embedding(
+            collection,
+            embedding,
+            top_k=top_k,
+            threshold=threshold,
+            fpir=fpir,
+            find=lambda tx, collection_id: self._nearest_persons(
+                tx, collection_id, embedding, limit=max(top_k + 1, PERSON_CANDIDATES)
+            ),
+        )
+
+    async def _search_embedding(
+        self,
+        collection: str,
+        embedding: FloatArray,
+        *,
+        top_k: int,
+        threshold: SearchThresholdChoice,
+        fpir: float | None,
+        find: Callable[[Stores, uuid.UUID], Awaitable[list[S]]],
+    ) -> tuple[Threshold, SearchDecision[S]]:
+        """One search, of faces or of persons (`find` gives the nearest, best first): in one transaction
+        the collection, its threshold, the candidates less those rejected for this face; then the verdict."""
         async with transaction(self._database) as tx:
             collection_id = await tx.collections.id_of(collection)
             cutoff = await self._search_threshold(tx, collection_id, threshold, fpir)
-            nearest = await self._nearest_persons(
-                tx, collection_id, embedding, limit=max(top_k + 1, PERSON_CANDIDATES)
-            )
-            persons = await self._unrejected(tx, collection_id, embedding, nearest)
-        return cutoff, self._decide(persons, top_k, cutoff)
+            nearest = await find(tx, collection_id)
+            candidates = await self._unrejected(tx, collection_id, embedding, nearest)
+        return cutoff, self._decide(candidates, top_k, cutoff)
 
     async def compare_photos(self, first: bytes, second: bytes, *, threshold: ThresholdChoice) -> PairResult:
         probe, reference = await asyncio.gather(
@@ -260,13 +284,9 @@ class FaceService:
         self, collection: str, data: bytes, face_id: uuid.UUID, *, threshold: ThresholdChoice
     ) -> PairResult:
         async with transaction(self._database) as tx:
-            stored = await tx.faces.get(await tx.collections.id_of(collection), face_id, with_embedding=True)
-        if stored.model != self.model:
-            raise ModelMismatch(
-                f"face {face_id} was embedded by model pack {stored.model}, this service runs {self.model}: "
-                "embeddings of different packs cannot be compared; register the face again"
+            stored = await tx.faces.vector_of(
+                await tx.collections.id_of(collection), face_id, model=self.model
             )
-        assert stored.embedding is not None  # asked for with_embedding
         probe = (await self.encode(data, all_faces=False)).faces[0]
         return self._pair(probe, float(probe.embedding @ stored.embedding), threshold, None)
 
@@ -290,7 +310,7 @@ class FaceService:
         self, tx: Stores, collection_id: uuid.UUID, choice: SearchThresholdChoice, fpir: float | None
     ) -> Threshold:
         """The threshold asked for; without one, `auto` when the policy says so and the pack has a FAR
-        curve, else the default point. `auto` counts the collection's persons (one count per search)."""
+        curve, else the default point. `auto` follows the collection's person count."""
         curve = FAR_CURVES.get(self.model)
         if choice is None and self.search_policy.auto_by_default and curve is not None:
             choice = AUTO
@@ -301,7 +321,7 @@ class FaceService:
                 f"threshold=auto needs a FAR curve measured for model pack {self.model}; "
                 "send a named operating point or a number"
             )
-        persons = await tx.persons.count(collection_id)
+        persons = await tx.collections.person_count(collection_id)
         return Threshold.follow(curve, fpir=fpir or self.search_policy.fpir, persons=persons)
 
     async def _unrejected(

@@ -6,42 +6,26 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 from PIL import Image
 from pydantic import SecretStr
 
 from facerec.cli import main
 from facerec.db.migrate import upgrade_to_head
-from facerec.db.urls import asyncpg_url
 from facerec.settings import Settings
 from tests.api.faces import people
 from tests.api.helpers import image_file
 from tests.asgi import running_client
+from tests.bulk.sql import fresh_database, run_sql
 from tests.photos import Photos, encoded
 
 EMPTY_STORE = "TRUNCATE faces, persons CASCADE; DELETE FROM collections WHERE name <> 'default'"
 TABLES = ("persons", "faces", "face_images")
 
 
-def _run(url: str, sql: str) -> list[Any]:
-    async def query() -> list[Any]:
-        connection = await asyncpg.connect(asyncpg_url(url))
-        try:
-            if ";" in sql or sql.startswith(("CREATE", "DROP")):
-                await connection.execute(sql)
-                return []
-            return list(await connection.fetch(sql))
-        finally:
-            await connection.close()
-
-    return asyncio.run(query())
-
-
 def counts(url: str) -> dict[str, int]:
-    return {table: _run(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
+    return {table: run_sql(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
 
 
 @pytest.fixture
@@ -51,9 +35,9 @@ def environment(database_url: str, settings: Settings, monkeypatch: pytest.Monke
     monkeypatch.setenv("AUTO_MIGRATE", "false")
     monkeypatch.setenv("MODEL_CACHE_DIR", str(settings.model_cache_dir))
     monkeypatch.setenv("INFERENCE_WORKERS", "2")
-    _run(database_url, EMPTY_STORE)
+    run_sql(database_url, EMPTY_STORE)
     yield database_url
-    _run(database_url, EMPTY_STORE)
+    run_sql(database_url, EMPTY_STORE)
 
 
 @pytest.fixture
@@ -81,7 +65,7 @@ def test_a_folder_is_imported_once_and_the_failures_are_reported(
     assert main(["import", str(folder), "--failures", str(report)]) == 0
     assert counts(environment) == {"persons": 3, "faces": 6, "face_images": 6}
     assert failures(report) == {"gone.jpg": "unreadable", "wall.jpg": "no_face"}
-    names = [row[0] for row in _run(environment, "SELECT display_name FROM persons ORDER BY display_name")]
+    names = [row[0] for row in run_sql(environment, "SELECT display_name FROM persons ORDER BY display_name")]
     assert names == ["person 1", "person 2", "person 3"]
 
     assert main(["import", str(folder), "--failures", str(report)]) == 0
@@ -96,7 +80,7 @@ def test_a_csv_names_photos_anywhere(environment: str, folder: Path, tmp_path: P
         f"{folder / 'person 1' / 'b.jpg'},Ada,,ada-2\n"
     )
     assert main(["import", str(listing)]) == 0
-    rows = _run(environment, "SELECT external_id FROM faces ORDER BY external_id")
+    rows = run_sql(environment, "SELECT external_id FROM faces ORDER BY external_id")
     assert [row[0] for row in rows] == ["ada-1", "ada-2"]
     assert counts(environment)["persons"] == 1
 
@@ -108,7 +92,7 @@ def test_an_export_restores_the_same_gallery_into_another_database(
     export = tmp_path / "gallery.jsonl"
     assert main(["export", str(export), "--images"]) == 0
 
-    other = _fresh_database(environment, "restored")
+    other = fresh_database(environment, "restored")
     upgrade_to_head(other)
     environment_other = pytest.MonkeyPatch()
     environment_other.setenv("DATABASE_URL", other)
@@ -119,18 +103,12 @@ def test_an_export_restores_the_same_gallery_into_another_database(
         environment_other.undo()
 
     table = "SELECT id, person_id, face_vec::text, metadata::text, inserted_at FROM faces ORDER BY id"
-    assert _run(other, table) == _run(environment, table)
+    assert run_sql(other, table) == run_sql(environment, table)
     persons = "SELECT id, display_name, created_at FROM persons ORDER BY id"
-    assert _run(other, persons) == _run(environment, persons)
+    assert run_sql(other, persons) == run_sql(environment, persons)
     assert counts(other) == counts(environment)
     probe = people(photos)[1].other_photo()
     assert _search(settings, environment, probe) == _search(settings, other, probe)
-
-
-def _fresh_database(url: str, name: str) -> str:
-    _run(url, f"DROP DATABASE IF EXISTS {name}")
-    _run(url, f"CREATE DATABASE {name}")
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 def _search(settings: Settings, url: str, probe: bytes) -> Any:

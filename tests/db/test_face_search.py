@@ -1,4 +1,5 @@
-"""The two ways a collection is searched (exact scan, filtered HNSW) rank the same faces, each as planned."""
+"""The two ways a collection is searched (exact scan, filtered HNSW) rank the same faces, each as planned,
+whatever pack each face was registered with."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -9,6 +10,7 @@ import pytest
 from pgvector.asyncpg import register_vector
 
 from facerec.db.faces import _EXACT_NEAREST, FaceStore
+from facerec.db.rejections import RejectionStore
 from facerec.db.urls import asyncpg_url
 from facerec.models.faces import FloatArray
 
@@ -68,6 +70,69 @@ async def test_exact_and_hnsw_search_rank_the_collection_alike(connection: async
     assert [match.id for match in exact] == expected
     assert [match.id for match in graph] == expected
     assert exact[0].score == pytest.approx(float(np.max(mine @ query)), abs=1e-5)
+
+
+async def test_faces_re_embedded_with_the_pack_are_searched_by_both_ways(
+    connection: asyncpg.Connection,
+) -> None:
+    """Half the faces were registered with another pack and re-embedded with buffalo_s
+    (`face_embeddings`): both ways rank the whole collection as one set, and the other pack's vectors
+    stay out of it."""
+    mine = unit_vectors(FACES_PER_COLLECTION, 5)
+    collection_id, ids = await fill(connection, "switching", mine)
+    moved = ids[::2]
+    await connection.execute(
+        """
+        INSERT INTO face_embeddings (face_id, model, collection_id, embedding)
+        SELECT id, model, collection_id, face_vec FROM faces WHERE id = ANY($1::uuid[])
+        """,
+        moved,
+    )
+    old = unit_vectors(len(moved), 6)
+    await connection.executemany(
+        "UPDATE faces SET model = 'old_pack', face_vec = $2 WHERE id = $1",
+        list(zip(moved, old, strict=True)),
+    )
+    query = unit_vectors(1, 7)[0]
+    expected = [ids[index] for index in np.argsort(-(mine @ query))[:10]]
+
+    exact = await FaceStore(connection).nearest(collection_id, query, model="buffalo_s", limit=10)
+    graph = await FaceStore(connection, exact_scan_max=0).nearest(
+        collection_id, query, model="buffalo_s", limit=10
+    )
+    old_pack = await FaceStore(connection).nearest(collection_id, query, model="old_pack", limit=100)
+
+    assert [match.id for match in exact] == expected
+    assert [match.id for match in graph] == expected
+    assert sorted(match.id for match in old_pack) == sorted(moved)
+
+
+async def test_a_rejection_of_a_stored_face_follows_the_face_to_its_new_pack(
+    connection: asyncpg.Connection,
+) -> None:
+    """A face rejected for a person under the old pack keeps that person out of searches with the new
+    pack once the face has a new vector."""
+    vectors = unit_vectors(2, 8)
+    collection_id, (face_id, _) = await fill(connection, "rejected", vectors)
+    person_id = await connection.fetchval("SELECT person_id FROM faces WHERE id = $1", face_id)
+    old = unit_vectors(1, 9)[0]
+    await RejectionStore(connection).add(
+        collection_id, person_id, embedding=old, model="old_pack", face_id=face_id
+    )
+    rejected = RejectionStore(connection).persons_rejected
+    await connection.execute("UPDATE faces SET model = 'old_pack', face_vec = $2 WHERE id = $1", face_id, old)
+
+    assert await rejected(collection_id, vectors[0], model="buffalo_s", similarity=0.8) == set()
+    await connection.execute(
+        """
+        INSERT INTO face_embeddings (face_id, model, collection_id, embedding)
+        SELECT id, 'buffalo_s', collection_id, $2 FROM faces WHERE id = $1
+        """,
+        face_id,
+        vectors[0],
+    )
+    assert await rejected(collection_id, vectors[0], model="buffalo_s", similarity=0.8) == {person_id}
+    assert await rejected(collection_id, old, model="old_pack", similarity=0.8) == {person_id}
 
 
 async def test_the_exact_scan_never_uses_the_vector_index(connection: asyncpg.Connection) -> None:

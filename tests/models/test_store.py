@@ -1,7 +1,5 @@
 """The model pack store: bundled files, and the whole download path against a local HTTP server."""
 
-import hashlib
-import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -10,28 +8,12 @@ import pytest
 
 from facerec.errors import ModelUnavailable
 from facerec.models.engine import EngineOptions, FaceEngine
-from facerec.models.packs import PACKS, ModelFile, ModelPack, PackSource
+from facerec.models.packs import PACKS, ModelFile
 from facerec.models.sessions import check_detector, check_recognizer, open_session
 from facerec.models.store import bundled_model_dir, download_pack, locate_pack
-from tests.http_server import QuietHandler, http_server
+from tests.packs import served_pack, serving
 
 BUFFALO_S = PACKS["buffalo_s"]
-
-
-def _served_pack(folder: Path, name: str = "test_pack") -> ModelPack:
-    """A downloadable pack built from the bundled buffalo_s files, zipped at the archive root."""
-    archive = folder / f"{name}.zip"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for model_file in BUFFALO_S.files:
-            bundle.write(bundled_model_dir() / model_file.name, model_file.name)
-    return ModelPack(
-        name=name,
-        source=PackSource.DOWNLOAD,
-        detector=BUFFALO_S.detector,
-        recognizer=BUFFALO_S.recognizer,
-        operating_points=BUFFALO_S.operating_points,
-        archive_sha256=hashlib.sha256(archive.read_bytes()).hexdigest(),
-    )
 
 
 @pytest.fixture
@@ -39,7 +21,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A local HTTP server over a folder: (base URL, folder)."""
     served = tmp_path / "served"
     served.mkdir()
-    with http_server(lambda *args: QuietHandler(*args, directory=str(served))) as base_url:
+    with serving(served) as base_url:
         yield base_url, served
 
 
@@ -51,7 +33,7 @@ def test_bundled_pack_is_found_and_verified(tmp_path: Path) -> None:
 
 def test_a_pack_is_downloaded_once_verified_and_loadable(server: tuple[str, Path], tmp_path: Path) -> None:
     base_url, served = server
-    pack = _served_pack(served)
+    pack = served_pack(served)
     cache = tmp_path / "cache"
     cache.mkdir()
 
@@ -69,7 +51,7 @@ def test_an_archive_with_the_wrong_checksum_is_never_installed(
     server: tuple[str, Path], tmp_path: Path
 ) -> None:
     base_url, served = server
-    pack = replace(_served_pack(served), archive_sha256="0" * 64)
+    pack = replace(served_pack(served), archive_sha256="0" * 64)
 
     with pytest.raises(ModelUnavailable, match="sha256"):
         download_pack(pack, cache_dir=tmp_path, base_url=base_url)
@@ -78,7 +60,7 @@ def test_an_archive_with_the_wrong_checksum_is_never_installed(
 
 def test_a_file_with_the_wrong_checksum_is_never_installed(server: tuple[str, Path], tmp_path: Path) -> None:
     base_url, served = server
-    pack = replace(_served_pack(served), recognizer=ModelFile(BUFFALO_S.recognizer.name, "f" * 64))
+    pack = replace(served_pack(served), recognizer=ModelFile(BUFFALO_S.recognizer.name, "f" * 64))
 
     with pytest.raises(ModelUnavailable, match="sha256"):
         download_pack(pack, cache_dir=tmp_path, base_url=base_url)
@@ -92,7 +74,7 @@ def test_offline_start_says_how_to_preseed_the_cache(tmp_path: Path) -> None:
 
 def test_a_corrupted_cached_file_is_a_clear_error(server: tuple[str, Path], tmp_path: Path) -> None:
     base_url, served = server
-    pack = _served_pack(served)
+    pack = served_pack(served)
     files = locate_pack(pack, cache_dir=tmp_path, base_url=base_url)
     files.recognizer.write_bytes(b"not a model")
 

@@ -24,6 +24,7 @@ from facerec.api.routes import batch, collections, curation, faces, health, pers
 from facerec.api.routes import metrics as metrics_route
 from facerec.api.streaming import StreamSlots
 from facerec.api.text import refuse_unstorable_text
+from facerec.coverage import warn_if_unsearchable
 from facerec.curation import Curator
 from facerec.db.database import Database, PoolOptions
 from facerec.db.embedded import EmbeddedPostgres
@@ -155,6 +156,7 @@ def _lifespan(
                 quality_bar=settings.quality_bar,
                 search_policy=SearchPolicy(settings.search_auto_threshold, settings.search_fpir),
             )
+            await warn_if_unsearchable(database, engine.pack_name)
             logger.info("facerec ready: model %s", engine.pack_name)
             yield State(
                 settings=settings,

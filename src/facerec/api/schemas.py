@@ -301,10 +301,21 @@ class Health(ApiModel):
     status: str = Field(examples=["ok"])
 
 
+class FaceCoverage(ApiModel):
+    """The stored faces the running pack can search (registered or re-embedded with it), and the command
+    that re-embeds the others."""
+
+    stored: int = Field(examples=[1200])
+    searchable: int = Field(examples=[1200])
+    unsearchable: int = Field(examples=[0])
+    reembed: str | None = Field(examples=[None], description="What to run when some are unsearchable.")
+
+
 class Readiness(ApiModel):
     status: str = Field(examples=["ready"])
     model: str | None = Field(examples=["buffalo_s"])
     database: str = Field(examples=["ok"], description="ok, unavailable, or restarting (embedded server).")
+    faces: FaceCoverage | None = Field(None, description="None while the database is not answering.")
 
 
 def _points(landmarks: FloatArray) -> list[list[float]]:

@@ -5,8 +5,7 @@ camelCase fields as in the API. Faces carry their model and embedding, and with 
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,10 +15,8 @@ import asyncpg
 import numpy as np
 from pydantic.alias_generators import to_camel, to_snake
 
+from facerec.bulk.database import connection_of
 from facerec.db.archive import ArchiveStore
-from facerec.db.embedded import embedded_postgres_server
-from facerec.db.migrate import upgrade_to_head
-from facerec.db.pool import create_pool
 from facerec.settings import Settings
 
 RESTORE_ROWS = 500
@@ -30,7 +27,7 @@ _TIMES = {"created_at", "updated_at", "inserted_at"}
 async def export_gallery(settings: Settings, out: TextIO, *, with_images: bool) -> int:
     """Write every collection, person and face; returns the number of faces written."""
     faces = 0
-    async with _connection(settings) as connection, connection.transaction(isolation="repeatable_read"):
+    async with connection_of(settings) as connection, connection.transaction(isolation="repeatable_read"):
         async for kind, row in ArchiveStore(connection).rows(with_images=with_images):
             out.write(json.dumps(_to_line(kind, row)) + "\n")
             faces += kind == "face"
@@ -41,7 +38,7 @@ async def restore_gallery(settings: Settings, lines: Iterator[str]) -> int:
     """Write back what `export_gallery` wrote, with the same ids; rows already there are kept, so an
     interrupted restore can be run again. Returns the number of face lines read."""
     faces = 0
-    async with _connection(settings) as connection:
+    async with connection_of(settings) as connection:
         store = ArchiveStore(connection)
         pending: list[dict[str, Any]] = []
         pending_kind = ""
@@ -69,28 +66,6 @@ async def _flush(
             await store.restore_persons(rows)
         else:
             await store.restore_faces(rows)
-
-
-@asynccontextmanager
-async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
-    async with _database_url(settings) as url:
-        if settings.auto_migrate:
-            await asyncio.to_thread(upgrade_to_head, url)
-        pool = await create_pool(url, min_size=1, max_size=1, statement_cache_size=100)
-        try:
-            async with pool.acquire() as connection:
-                yield connection
-        finally:
-            await pool.close()
-
-
-@asynccontextmanager
-async def _database_url(settings: Settings) -> AsyncIterator[str]:
-    if settings.database_url is not None:
-        yield settings.database_url.get_secret_value()
-        return
-    with embedded_postgres_server(settings.data_dir) as url:
-        yield url
 
 
 def _to_line(kind: str, row: dict[str, Any]) -> dict[str, Any]:

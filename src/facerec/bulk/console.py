@@ -3,7 +3,7 @@ refusals, and a CSV of the failures."""
 
 import csv
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,8 +65,18 @@ def summary(report: ImportReport) -> Table:
 
 
 def write_failures(report: ImportReport, path: Path) -> None:
+    write_csv(
+        path,
+        ["path", "displayName", "code", "message"],
+        [
+            [failure.row.path, failure.row.display_name, failure.code, failure.message]
+            for failure in report.failures
+        ],
+    )
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[Sequence[object]]) -> None:
     with path.open("w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["path", "displayName", "code", "message"])
-        for failure in report.failures:
-            writer.writerow([failure.row.path, failure.row.display_name, failure.code, failure.message])
+        writer.writerow(header)
+        writer.writerows(rows)

@@ -8,11 +8,9 @@ import asyncpg
 from facerec.domain import DEFAULT_COLLECTION, CollectionRecord, Metadata
 from facerec.errors import CollectionExists, CollectionNotFound
 
-_COLUMNS = """
-    c.id, c.name, c.metadata, c.created_at, c.updated_at,
-    (SELECT count(*) FROM persons AS p WHERE p.collection_id = c.id) AS person_count,
-    (SELECT count(*) FROM faces AS f WHERE f.collection_id = c.id) AS face_count
-"""
+# person_count and face_count are kept by triggers (migration 0007): reading them costs nothing however
+# large the collection.
+_COLUMNS = "c.id, c.name, c.metadata, c.created_at, c.updated_at, c.person_count, c.face_count"
 
 
 class CollectionStore:
@@ -37,6 +35,12 @@ class CollectionStore:
         if collection_id is None:
             raise CollectionNotFound(f"no collection named {name!r}")
         return collection_id
+
+    async def person_count(self, collection_id: UUID) -> int:
+        count: int = await self._connection.fetchval(
+            "SELECT person_count FROM collections WHERE id = $1", collection_id
+        )
+        return count
 
     async def get(self, name: str) -> CollectionRecord:
         row = await self._connection.fetchrow(

@@ -8,7 +8,7 @@ import asyncpg
 import numpy as np
 
 from facerec.domain import FacePage, FaceRecord, FaceVector, Match, Metadata, NewFace, PageCursor, StoredImage
-from facerec.errors import ExternalIdTaken, FaceNotFound, PersonNotFound
+from facerec.errors import ExternalIdTaken, FaceNotFound, ModelMismatch, PersonNotFound
 from facerec.models.faces import Box, FloatArray
 
 # Candidates the HNSW graph search keeps (pgvector's hnsw.ef_search). At 1M faces, 200 finds 99.5% of the
@@ -26,24 +26,37 @@ _FROM = "faces AS f JOIN collections AS c ON c.id = f.collection_id"
 # ~900-face collection took 0.23x the time of a search of the whole table and found every face, where the
 # filtered HNSW search took 6x and found 60% of the exact top 10 (docs/BENCHMARKS.md).
 EXACT_SCAN_MAX_FACES = 5_000
-# The materialized CTE keeps the planner off the HNSW index: every face of the collection is ranked.
-_EXACT_NEAREST = """
+# Every search reads vectors from the view `face_vectors` (migration 0006): the faces registered with the
+# pack and the faces re-embedded with it (`facerec reembed`) are one set. The ranked vectors are joined to
+# their faces only once the nearest are known.
+_NEAREST = """
+    SELECT f.id, f.person_id, f.display_name, f.image_url, nearest.score
+    FROM ({ranked}) AS nearest JOIN faces AS f ON f.id = nearest.face_id
+    ORDER BY nearest.score DESC
+"""
+# The materialized CTE keeps the planner off the HNSW indexes: every face of the collection is ranked.
+_EXACT_NEAREST = _NEAREST.format(
+    ranked="""
     WITH candidates AS MATERIALIZED (
-        SELECT id, person_id, display_name, image_url, face_vec FROM faces
-        WHERE model = $2 AND collection_id = $3
+        SELECT face_id, embedding FROM face_vectors WHERE model = $2 AND collection_id = $3
     )
-    SELECT id, person_id, display_name, image_url, 1 - (face_vec <=> $1) AS score
-    FROM candidates ORDER BY face_vec <=> $1 LIMIT $4
-"""
-_HNSW_NEAREST = """
-    SELECT id, person_id, display_name, image_url, score FROM (
-        SELECT id, person_id, display_name, image_url, 1 - (face_vec <=> $1) AS score
-        FROM faces WHERE model = $2 AND collection_id = $3
-        ORDER BY face_vec <=> $1
-        LIMIT $4
-    ) AS nearest
-    ORDER BY score DESC
-"""
+    SELECT face_id, 1 - (embedding <=> $1) AS score FROM candidates ORDER BY embedding <=> $1 LIMIT $4
+    """
+)
+_HNSW_NEAREST = _NEAREST.format(
+    ranked="""
+    SELECT face_id, 1 - (embedding <=> $1) AS score FROM face_vectors
+    WHERE model = $2 AND collection_id = $3
+    ORDER BY embedding <=> $1
+    LIMIT $4
+    """
+)
+# A face joined to its vector of one pack (the parameter `model`), for the queries that read vectors of
+# known faces.
+_WITH_VECTOR = (
+    "faces AS f JOIN face_vectors AS v "
+    "ON v.face_id = f.id AND v.collection_id = f.collection_id AND v.model = ${model}"
+)
 
 
 class FaceStore:
@@ -103,6 +116,28 @@ class FaceStore:
             raise FaceNotFound(f"no face with id {face_id}")
         return _record(row, embedding=row["face_vec"].to_numpy() if with_embedding else None)
 
+    async def vector_of(self, collection_id: UUID, face_id: UUID, *, model: str) -> FaceVector:
+        """The face's vector of `model`: `FaceNotFound` if the face is absent, `ModelMismatch` if it has
+        no vector of that pack (registered with another and not re-embedded)."""
+        row = await self._connection.fetchrow(
+            """
+            SELECT f.id, f.person_id, f.display_name, f.model, v.embedding
+            FROM faces AS f LEFT JOIN face_vectors AS v ON v.face_id = f.id AND v.model = $3
+            WHERE f.id = $1 AND f.collection_id = $2
+            """,
+            face_id,
+            collection_id,
+            model,
+        )
+        if row is None:
+            raise FaceNotFound(f"no face with id {face_id}")
+        if row["embedding"] is None:
+            raise ModelMismatch(
+                f"face {face_id} was embedded by model pack {row['model']}, this service runs {model}: "
+                f"embeddings of different packs cannot be compared; run `facerec reembed --model {model}`"
+            )
+        return _vector(row)
+
     async def with_external_ids(self, collection_id: UUID, external_ids: list[str]) -> dict[str, FaceRecord]:
         """The stored faces of the collection that carry one of these external ids, by external id."""
         rows = await self._connection.fetch(
@@ -159,9 +194,9 @@ class FaceStore:
     ) -> list[FaceVector]:
         """Every face of `model` of these persons, with its embedding."""
         rows = await self._connection.fetch(
-            """
-            SELECT id, person_id, display_name, face_vec FROM faces
-            WHERE person_id = ANY($1::uuid[]) AND collection_id = $2 AND model = $3
+            f"""
+            SELECT f.id, f.person_id, f.display_name, v.embedding FROM {_WITH_VECTOR.format(model=3)}
+            WHERE f.person_id = ANY($1::uuid[]) AND f.collection_id = $2
             """,
             person_ids,
             collection_id,
@@ -174,11 +209,11 @@ class FaceStore:
         person's second, and so on. Reads every face's row of the collection once (a sequential scan and a
         sort, linear in its faces)."""
         rows = await self._connection.fetch(
-            """
-            SELECT id, person_id, display_name, face_vec FROM (
-                SELECT id, person_id, display_name, face_vec,
-                       row_number() OVER (PARTITION BY person_id ORDER BY inserted_at, id) AS nth
-                FROM faces WHERE collection_id = $1 AND model = $2
+            f"""
+            SELECT id, person_id, display_name, embedding FROM (
+                SELECT f.id, f.person_id, f.display_name, v.embedding,
+                       row_number() OVER (PARTITION BY f.person_id ORDER BY f.inserted_at, f.id) AS nth
+                FROM {_WITH_VECTOR.format(model=2)} WHERE f.collection_id = $1
             ) AS numbered
             ORDER BY nth, person_id
             LIMIT $3
@@ -195,9 +230,9 @@ class FaceStore:
         """The faces of `model` of these persons or, without persons, of the persons who have exactly one
         face; oldest first, at most `limit`."""
         rows = await self._connection.fetch(
-            """
-            SELECT f.id, f.person_id, f.display_name, f.face_vec FROM faces AS f
-            WHERE f.collection_id = $1 AND f.model = $2
+            f"""
+            SELECT f.id, f.person_id, f.display_name, v.embedding FROM {_WITH_VECTOR.format(model=2)}
+            WHERE f.collection_id = $1
               AND CASE WHEN $3::uuid[] IS NULL
                        THEN NOT EXISTS (SELECT 1 FROM faces AS g WHERE g.person_id = f.person_id
                                                                    AND g.id <> f.id)
@@ -319,7 +354,7 @@ def _vector(row: Any) -> FaceVector:
         id=row["id"],
         person_id=row["person_id"],
         display_name=row["display_name"],
-        embedding=np.asarray(row["face_vec"].to_numpy(), dtype=np.float32),
+        embedding=np.asarray(row["embedding"].to_numpy(), dtype=np.float32),
     )
 
 

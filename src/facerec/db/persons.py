@@ -41,14 +41,6 @@ class PersonStore:
             raise _absent(person_id)
         return _record(row)
 
-    async def count(self, collection_id: UUID) -> int:
-        """How many persons the collection holds: one index scan of `persons_collection_created`, linear
-        in the collection's persons."""
-        count: int = await self._connection.fetchval(
-            "SELECT count(*) FROM persons WHERE collection_id = $1", collection_id
-        )
-        return count
-
     async def lock(self, collection_id: UUID, person_id: UUID) -> None:
         """Hold the person until the transaction ends, so that no face is added while they are deleted
         (the foreign key refuses it anyway; this turns the refusal into `PersonNotFound` before any work)."""

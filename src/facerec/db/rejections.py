@@ -43,11 +43,15 @@ class RejectionStore:
         self, collection_id: UUID, embedding: FloatArray, *, model: str, similarity: float
     ) -> set[UUID]:
         """Persons rejected for a face within `similarity` of this one. A scan of the collection's
-        rejections of `model` (no vector index: feedback is few rows next to the faces)."""
+        rejections (no vector index: feedback is few rows next to the faces). A rejection of a stored
+        face made under another pack counts with that face's `model` vector, once it has one
+        (`facerec reembed`); one made from a probe photo of another pack cannot be carried over."""
         rows = await self._connection.fetch(
             """
-            SELECT DISTINCT person_id FROM rejections
-            WHERE collection_id = $1 AND model = $2 AND 1 - (embedding <=> $3) >= $4
+            SELECT DISTINCT r.person_id FROM rejections AS r
+            LEFT JOIN face_vectors AS v ON v.face_id = r.face_id AND v.model = $2 AND r.model <> $2
+            WHERE r.collection_id = $1 AND (r.model = $2 OR v.face_id IS NOT NULL)
+              AND 1 - (coalesce(v.embedding, r.embedding) <=> $3) >= $4
             """,
             collection_id,
             model,

@@ -33,7 +33,8 @@ async def _stored_counts(database: Database) -> StoredCounts | None:
     try:
         async with database.connection() as connection:
             faces, persons = await connection.fetchrow(
-                "SELECT (SELECT count(*) FROM faces), (SELECT count(*) FROM persons)",
+                "SELECT coalesce(sum(face_count), 0)::bigint, coalesce(sum(person_count), 0)::bigint "
+                "FROM collections",
                 timeout=COUNTS_TIMEOUT_S,
             )
             in_use = database.connections_in_use
