@@ -21,7 +21,8 @@ async def healthz() -> Health:
 async def readyz(request: Request) -> JSONResponse:
     """Models loaded and warm, and the database answering. `database` is `ok`, `unavailable`, or
     `restarting` while the embedded server is being brought back. `faces` counts the stored faces the
-    running pack can search (two index-only counts)."""
+    running pack can search (`EmbeddingStore.coverage`: no face row is read unless a pack switch is under
+    way)."""
     ready = await request.state.database.ping()
     embedded: EmbeddedPostgres | None = request.state.embedded_postgres
     restarting = embedded is not None and embedded.state == "restarting"
