@@ -19,8 +19,7 @@ from facerec.domain import FaceToReembed
 from facerec.errors import FacerecError
 from facerec.executor import BlockingRunner
 from facerec.imaging.intake import ImageLimits, decode_image
-from facerec.models.alignment import aligned_face
-from facerec.models.engine import SAME_FACE_IOU, Cropped, FaceEngine
+from facerec.models.engine import SAME_FACE_IOU, Cropped, FaceEngine, crop_faces
 from facerec.models.faces import DetectedFace, FloatArray
 
 # Faces read from the database at a time: each worker embeds its share of them in one recognizer batch.
@@ -95,8 +94,7 @@ class Reembedder:
         match = same_face(self._engine.detect(pixels), face)
         if match is None:
             return Unembedded(face, NOT_FOUND_AGAIN)
-        crop = aligned_face(pixels, match.landmarks)
-        return _Found(face, Cropped([match], [crop], detected=1, recognisable=1))
+        return _Found(face, crop_faces(pixels, [match]))
 
 
 def same_face(detected: list[DetectedFace], stored: FaceToReembed) -> DetectedFace | None:

@@ -178,13 +178,18 @@ class FaceEngine:
         """Embed the given faces of one image (a video frame's tracks due for recognition)."""
         if not faces:
             return []
-        crops = [aligned_face(image, face.landmarks) for face in faces]
-        (encoding,) = self.embed([Cropped(faces, crops, detected=len(faces), recognisable=len(faces))])
+        (encoding,) = self.embed([crop_faces(image, faces)])
         return encoding.faces
 
     def _time(self, stage: str, started: float) -> None:
         if self._timer is not None:
             self._timer(stage, time.perf_counter() - started)
+
+
+def crop_faces(image: ImageArray, faces: list[DetectedFace]) -> Cropped:
+    """The given faces of one image (already chosen, e.g. found again or tracked), aligned for `embed`."""
+    crops = [aligned_face(image, face.landmarks) for face in faces]
+    return Cropped(faces, crops, detected=len(faces), recognisable=len(faces))
 
 
 def _quality(face: DetectedFace, aligned: ImageArray) -> FaceQuality:
