@@ -32,6 +32,7 @@ RESULTS = MUTANTS / "slow-results.json"
 # The tests that reach each module through the API and the store, cheapest first.
 TESTS = {
     "db.faces": [
+        "tests/db/test_face_store.py",
         "tests/db/test_face_search.py",
         "tests/api/test_store.py",
         "tests/api/test_persons.py",

@@ -2,16 +2,13 @@
 whatever pack each face was registered with."""
 
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import numpy as np
 import pytest
-from pgvector.asyncpg import register_vector
 
 from facerec.db.faces import _EXACT_NEAREST, FaceStore
 from facerec.db.rejections import RejectionStore
-from facerec.db.urls import asyncpg_url
 from facerec.models.faces import FloatArray
 
 FACES_PER_COLLECTION = 40
@@ -20,20 +17,6 @@ FACES_PER_COLLECTION = 40
 def unit_vectors(count: int, seed: int) -> FloatArray:
     vectors = np.random.default_rng(seed).normal(size=(count, 512)).astype(np.float32)
     return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
-
-
-@pytest.fixture
-async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection inside a transaction that is rolled back: the test leaves nothing behind."""
-    connection = await asyncpg.connect(asyncpg_url(database_url))
-    await register_vector(connection)
-    transaction = connection.transaction()
-    await transaction.start()
-    try:
-        yield connection
-    finally:
-        await transaction.rollback()
-        await connection.close()
 
 
 async def fill(

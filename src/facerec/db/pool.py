@@ -11,7 +11,8 @@ CONNECT_TIMEOUT_S = 5.0
 COMMAND_TIMEOUT_S = 10.0
 
 
-async def _init_connection(connection: asyncpg.Connection) -> None:
+async def init_connection(connection: asyncpg.Connection) -> None:
+    """What every connection of the pool has: the pgvector codec, and jsonb as Python values."""
     await register_vector(connection)
     await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -23,7 +24,7 @@ async def create_pool(
         asyncpg_url(database_url),
         min_size=min_size,
         max_size=max_size,
-        init=_init_connection,
+        init=init_connection,
         statement_cache_size=statement_cache_size,
         timeout=CONNECT_TIMEOUT_S,
         command_timeout=COMMAND_TIMEOUT_S,
