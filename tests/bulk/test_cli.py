@@ -68,13 +68,13 @@ def test_a_folder_is_imported_once_and_the_failures_are_reported(
 ) -> None:
     report = tmp_path / "failures.csv"
     assert main(["import", str(folder), "--failures", str(report)]) == 0
-    assert counts(environment) == {"persons": 3, "faces": 6, "face_images": 6}
+    assert counts(environment) == {"persons": 3, "faces": 6, "face_images": 6, "face_embeddings": 0}
     assert failures(report) == {"gone.jpg": "unreadable", "wall.jpg": "no_face"}
     names = [row[0] for row in run_sql(environment, "SELECT display_name FROM persons ORDER BY display_name")]
     assert names == ["person 1", "person 2", "person 3"]
 
     assert main(["import", str(folder), "--failures", str(report)]) == 0
-    assert counts(environment) == {"persons": 3, "faces": 6, "face_images": 6}
+    assert counts(environment) == {"persons": 3, "faces": 6, "face_images": 6, "face_embeddings": 0}
 
 
 def test_a_csv_names_photos_anywhere(environment: str, folder: Path, tmp_path: Path) -> None:
