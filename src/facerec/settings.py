@@ -69,7 +69,11 @@ class Settings(BaseSettings):
         16, ge=0, le=10_000, description="Images that may wait for a worker; beyond, 503 overloaded."
     )
     intra_op_threads: int = Field(
-        1, ge=0, le=64, description="ONNX Runtime threads per job (0 = all cores); 1 = throughput."
+        default_factory=lambda: min(2, os.cpu_count() or 1),
+        ge=0,
+        le=64,
+        description="ONNX Runtime threads per job (0 = all cores); default 2, which a lone request uses "
+        "and concurrent ones share (docs/BENCHMARKS.md).",
     )
     inference_niceness: int = Field(
         10,

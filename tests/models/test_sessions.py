@@ -6,7 +6,9 @@ from pathlib import Path
 import onnxruntime as ort
 import pytest
 
-from facerec.models.sessions import CPU, CUDA, providers_for
+from facerec.models.packs import PACKS
+from facerec.models.sessions import CPU, CUDA, SPINNING, open_session, providers_for
+from facerec.models.store import bundled_model_dir
 
 NO_CUDA = CUDA not in ort.get_available_providers()
 
@@ -14,6 +16,16 @@ NO_CUDA = CUDA not in ort.get_available_providers()
 def test_the_cpu_is_used_unless_cuda_is_there() -> None:
     assert providers_for("cpu") == [CPU]
     assert providers_for("auto") == ([CPU] if NO_CUDA else [CUDA, CPU])
+
+
+def test_idle_inference_threads_sleep_instead_of_spinning() -> None:
+    """With two threads a job, a spinning pool would burn the core that a concurrent job needs."""
+    session = open_session(
+        bundled_model_dir() / PACKS["buffalo_s"].recognizer.name, device="cpu", intra_op_threads=2
+    )
+    options = session.get_session_options()
+    assert options.intra_op_num_threads == 2
+    assert options.get_session_config_entry(SPINNING) == "0"
 
 
 @pytest.mark.skipif(not NO_CUDA, reason="this ONNX Runtime has the CUDA provider")

@@ -20,17 +20,17 @@ COLLECTION_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 COLLECTION_DESCRIPTION = "The collection (gallery): 1-64 characters of A-Z a-z 0-9 _ . -"
 
 
-def _service(connection: HTTPConnection) -> FaceService:
+async def _service(connection: HTTPConnection) -> FaceService:
     service: FaceService = connection.state.service
     return service
 
 
-def _gallery(connection: HTTPConnection) -> Gallery:
+async def _gallery(connection: HTTPConnection) -> Gallery:
     gallery: Gallery = connection.state.gallery
     return gallery
 
 
-def _settings(connection: HTTPConnection) -> Settings:
+async def _settings(connection: HTTPConnection) -> Settings:
     settings: Settings = connection.state.settings
     return settings
 
@@ -44,34 +44,34 @@ def reached(connection: HTTPConnection, collection: str) -> str:
     return collection
 
 
-def _collection(connection: HTTPConnection, collection: CollectionQuery = DEFAULT_COLLECTION) -> str:
+async def _collection(connection: HTTPConnection, collection: CollectionQuery = DEFAULT_COLLECTION) -> str:
     return reached(connection, collection)
 
 
-def _named_collection(
+async def _named_collection(
     connection: HTTPConnection,
     name: Annotated[str, Path(pattern=COLLECTION_PATTERN, description=COLLECTION_DESCRIPTION)],
 ) -> str:
     return reached(connection, name)
 
 
-def _webhooks(connection: HTTPConnection) -> WebhookService:
+async def _webhooks(connection: HTTPConnection) -> WebhookService:
     webhooks: WebhookService = connection.state.webhooks
     return webhooks
 
 
-def every_collection(connection: HTTPConnection) -> None:
+async def every_collection(connection: HTTPConnection) -> None:
     """Only a credential that reaches every collection may act on what spans them all (webhooks)."""
     if grant_of(connection.scope).collections is not None:
         raise Forbidden("only a credential that reaches every collection may manage webhooks")
 
 
-def _runner(connection: HTTPConnection) -> BlockingRunner:
+async def _runner(connection: HTTPConnection) -> BlockingRunner:
     runner: BlockingRunner = connection.state.runner
     return runner
 
 
-def _stream_slots(connection: HTTPConnection) -> StreamSlots:
+async def _stream_slots(connection: HTTPConnection) -> StreamSlots:
     slots: StreamSlots = connection.state.stream_slots
     return slots
 

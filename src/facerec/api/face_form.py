@@ -30,7 +30,7 @@ class FaceForm:
         )
 
 
-def _face_form(
+async def _face_form(
     settings: SettingsDep,
     metadata: Annotated[
         MetadataForm, Form(description="The face's: a JSON object, 16 KiB, 32 levels deep.")

@@ -1,6 +1,8 @@
-"""The export format, JSON Lines: one object per line, `{"type": "collection" | "person" | "face", ...}`,
-camelCase fields as in the API. Faces carry their model and embedding, and with `--images` their photo
-(base64). Collections come first, then persons, then faces, so a file restores in one pass."""
+"""The export format, JSON Lines: one object per line, `{"type": "collection" | "person" | "face" |
+"embedding", ...}`, camelCase fields as in the API. Faces carry their model and embedding, and with
+`--images` their photo (base64); an `embedding` line is a face's vector of another pack (`faceId`, `model`,
+`embedding`), written while a pack switch is under way (`facerec reembed`). Collections come first, then
+persons, faces and embeddings, so a file restores in one pass."""
 
 import asyncio
 import base64
@@ -20,7 +22,7 @@ from facerec.db.archive import ArchiveStore
 from facerec.settings import Settings
 
 RESTORE_ROWS = 500
-_UUIDS = {"id", "person_id"}
+_UUIDS = {"id", "person_id", "face_id"}
 _TIMES = {"created_at", "updated_at", "inserted_at"}
 
 
@@ -64,6 +66,8 @@ async def _flush(
     async with connection.transaction():
         if kind == "person":
             await store.restore_persons(rows)
+        elif kind == "embedding":
+            await store.restore_embeddings(rows)
         else:
             await store.restore_faces(rows)
 

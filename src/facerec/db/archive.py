@@ -1,5 +1,5 @@
 """The whole gallery as rows, out and back in: `facerec export` reads it, `facerec import --from-export`
-writes it into another database with the same ids, vectors and times."""
+writes it into another database with the same ids, vectors and times, other packs' vectors included."""
 
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,7 +23,8 @@ class ArchiveStore:
         self._connection = connection
 
     async def rows(self, *, with_images: bool) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-        """Every collection, person and face, in an order that can be restored: (kind, row)."""
+        """Every collection, person, face and other pack's vector of a face (a pack switch under way), in
+        an order that can be restored: (kind, row)."""
         for row in await self._connection.fetch(
             "SELECT id, name, metadata, created_at, updated_at FROM collections ORDER BY created_at, name"
         ):
@@ -41,6 +42,12 @@ class ArchiveStore:
         join = "LEFT JOIN face_images AS i ON i.face_id = f.id" if with_images else ""
         async for row in self._connection.cursor(_FACES.format(image=image, join=join), prefetch=FETCH_ROWS):
             yield "face", dict(row)
+        async for row in self._connection.cursor(
+            "SELECT face_id, model, embedding AS face_vec, created_at FROM face_embeddings "
+            "ORDER BY face_id, model",
+            prefetch=FETCH_ROWS,
+        ):
+            yield "embedding", dict(row)
 
     async def restore_collection(self, row: dict[str, Any]) -> None:
         """A collection of the same name already there (`default` always is) is kept as it is."""
@@ -104,4 +111,15 @@ class ArchiveStore:
             ON CONFLICT (face_id) DO NOTHING
             """,
             [(r["id"], r["content_type"], r["data"]) for r in rows if r.get("data") is not None],
+        )
+
+    async def restore_embeddings(self, rows: list[dict[str, Any]]) -> None:
+        """Other packs' vectors, each beside its face (restored before them)."""
+        await self._connection.executemany(
+            """
+            INSERT INTO face_embeddings (face_id, model, collection_id, embedding, created_at)
+            SELECT f.id, $2, f.collection_id, $3, $4 FROM faces AS f WHERE f.id = $1
+            ON CONFLICT (face_id, model) DO NOTHING
+            """,
+            [(r["face_id"], r["model"], r["face_vec"], r["created_at"]) for r in rows],
         )

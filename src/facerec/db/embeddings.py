@@ -6,6 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
+from facerec.db.status import rows_affected
 from facerec.domain import FaceToReembed, ModelCoverage
 from facerec.errors import FacesNotReembedded
 from facerec.models.faces import Box, FloatArray
@@ -114,10 +115,5 @@ class EmbeddingStore:
             model,
         )
         deleted = await self._connection.execute("DELETE FROM face_embeddings")
-        updated = _count(promoted)
-        return Promotion(promoted=updated, left=left, dropped=_count(deleted) - updated)
-
-
-def _count(status: str) -> int:
-    """The row count of a command status such as `UPDATE 12`."""
-    return int(status.rsplit(" ", 1)[1])
+        updated = rows_affected(promoted)
+        return Promotion(promoted=updated, left=left, dropped=rows_affected(deleted) - updated)

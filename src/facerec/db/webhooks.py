@@ -5,6 +5,7 @@ from uuid import UUID
 
 import asyncpg
 
+from facerec.db.status import rows_affected
 from facerec.domain import Delivery, DeliveryStatus, DueDelivery, Metadata, Webhook, WebhookEvent
 from facerec.errors import WebhookNotFound
 
@@ -55,7 +56,7 @@ class WebhookStore:
             event.value,
             payloads,
         )
-        return int(status.rsplit(" ", 1)[-1])
+        return rows_affected(status)
 
     async def claim_due(self, *, limit: int, lease_s: float) -> list[DueDelivery]:
         """Pending deliveries whose time has come, oldest first, hidden from other dispatchers for

@@ -14,6 +14,7 @@ CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 EMBEDDING_SIZE = 512
 ALIGNED_FACE_SIDE = 112
+SPINNING = "session.intra_op.allow_spinning"
 
 
 def check_device(device: Device) -> None:
@@ -39,6 +40,9 @@ def open_session(path: Path, *, device: Device, intra_op_threads: int) -> ort.In
     options.inter_op_num_threads = 1
     options.intra_op_num_threads = intra_op_threads
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # Idle pool threads sleep instead of spinning: a lone request still gets every thread, and concurrent
+    # requests (one per inference worker) no longer burn each other's cores (docs/BENCHMARKS.md, threads).
+    options.add_session_config_entry(SPINNING, "0")
     options.log_severity_level = 3  # a batch larger than the model's nominal 1 is fine; no warning per run
     try:
         session = ort.InferenceSession(str(path), options, providers=providers_for(device))

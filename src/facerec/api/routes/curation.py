@@ -29,7 +29,7 @@ NAMED = documented_errors(
 )
 
 
-def _curator(connection: HTTPConnection) -> Curator:
+async def _curator(connection: HTTPConnection) -> Curator:
     curator: Curator = connection.state.curator
     return curator
 
