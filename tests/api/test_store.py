@@ -170,25 +170,45 @@ async def test_delete_makes_a_face_unfindable(client: httpx.AsyncClient, cast: l
     assert search.json()["matches"] == []
 
 
+async def paged_face_ids(client: httpx.AsyncClient, *, limit: int) -> list[str]:
+    """The ids of every face, page after page of `limit`, following the cursors."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/api/faces", params=params)).json()
+        seen += [face["id"] for face in page["faces"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            return seen
+
+
 async def test_list_pages_through_every_face_once(client: httpx.AsyncClient, cast: list[Person]) -> None:
     for person in cast:
         await register(client, person)
     await register(client, cast[0])
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
-        page = (await client.get("/api/faces", params=params)).json()
-        seen += [face["id"] for face in page["faces"]]
-        cursor = page["nextCursor"]
-        if cursor is None:
-            break
+    seen = await paged_face_ids(client, limit=3)
     assert len(seen) == len(set(seen)) == len(cast) + 1
 
     named = (await client.get("/api/faces", params={"displayName": "PERSON 1"})).json()
     assert [face["displayName"] for face in named["faces"]] == ["person 1", "person 1"]
     assert_error(await client.get("/api/faces", params={"cursor": "garbage"}), 422, "invalid_cursor")
+
+
+async def test_faces_inserted_at_the_same_moment_are_paged_through_once(
+    client: httpx.AsyncClient, cast: list[Person], database_url: str
+) -> None:
+    """Registrations whose transactions start in the same microsecond share their insertion time (as do
+    rows restored from one): the cursor tells them apart by id."""
+    ids = sorted([str((await register(client, person))["id"]) for person in cast[:3]])
+    connection = await asyncpg.connect(asyncpg_url(database_url))
+    try:
+        await connection.execute("UPDATE faces SET inserted_at = '2026-11-28 12:00:00+00'")
+    finally:
+        await connection.close()
+
+    assert await paged_face_ids(client, limit=1) == ids
 
 
 @pytest.mark.parametrize(
