@@ -72,3 +72,17 @@ def deepface_labels() -> dict[str, str] | None:
         return None
     rows = labels.read_text().splitlines()[1:]
     return dict(row.split(",", 1) for row in rows if row)
+
+
+def rational_orientation_exif(orientation: int) -> bytes:
+    """EXIF whose orientation is a RATIONAL (`orientation`/1), not the SHORT the standard asks for: a
+    malformed tag. Pillow reads it as a fraction, which equals the integer."""
+    entry = (
+        (0x0112).to_bytes(2, "big")
+        + (5).to_bytes(2, "big")
+        + (1).to_bytes(4, "big")
+        + (26).to_bytes(4, "big")
+    )
+    ifd = (1).to_bytes(2, "big") + entry + bytes(4)  # one entry, no next directory
+    value = orientation.to_bytes(4, "big") + (1).to_bytes(4, "big")  # at offset 8 + 18 = 26
+    return b"Exif\x00\x00" + b"MM\x00\x2a" + (8).to_bytes(4, "big") + ifd + value

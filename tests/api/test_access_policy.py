@@ -69,6 +69,7 @@ def test_each_refusal_says_why() -> None:
     )
     assert reason(bearer(tampered_token())) == "the bearer token's signature does not match"
     assert reason(bearer("not.a.token")) == "the bearer token is malformed"
+    assert reason(bearer(supabase_token(role="anon"))) == "the bearer token's role is not accepted"
     assert reason({"Authorization": "Basic abc"}) == "the Authorization header must be 'Bearer <token>'"
     assert reason({"Authorization": "Bearer "}) == "the Authorization header must be 'Bearer <token>'"
     assert reason({"X-API-Key": OTHER_API_KEY, **bearer(unsigned_token())}) == (

@@ -1,5 +1,7 @@
 import io
+import re
 import struct
+import tracemalloc
 import zlib
 from collections.abc import Callable
 
@@ -15,7 +17,7 @@ from facerec.errors import (
     UnsupportedImageFormat,
 )
 from facerec.imaging.intake import ImageLimits, decode_image
-from tests.photos import Photos, encoded
+from tests.photos import Photos, encoded, rational_orientation_exif
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_decode_bytes=120_000_000)
 
@@ -210,29 +212,57 @@ def _bomb() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IEND", b"")
 
 
+def _bad_bmp_header(face: Image.Image) -> bytes:
+    """A BMP whose info header claims a size no BMP version has: Pillow refuses it while opening."""
+    data = encoded(face, "BMP")
+    return data[:14] + (99).to_bytes(4, "little") + data[18:]
+
+
 @pytest.mark.parametrize(
-    ("make", "limits", "error", "words"),
+    ("make", "limits", "error", "message"),
     [
-        (lambda face: b"", LIMITS, InvalidImage, "the upload is empty"),
-        (lambda face: b"hello", LIMITS, InvalidImage, "not an image in a format we can read"),
-        (lambda face: encoded(face, "PPM"), LIMITS, UnsupportedImageFormat, "PPM images are not accepted"),
+        (lambda face: b"", LIMITS, InvalidImage, re.escape("the upload is empty")),
+        (
+            lambda face: b"hello",
+            LIMITS,
+            InvalidImage,
+            re.escape("the upload is not an image in a format we can read"),
+        ),
+        (
+            lambda face: encoded(face, "PPM"),
+            LIMITS,
+            UnsupportedImageFormat,
+            re.escape("PPM images are not accepted; send JPEG, PNG, WebP, BMP, GIF or TIFF"),
+        ),
         (
             lambda face: encoded(face),
             ImageLimits(max_pixels=100, max_decode_bytes=10**9),
             ImageTooLarge,
-            "the image is 200x200 pixels; at most 100 pixels are accepted",
+            re.escape("the image is 200x200 pixels; at most 100 pixels are accepted"),
         ),
-        (lambda face: _bomb(), LIMITS, ImageTooLarge, "1600000000 pixels"),
-        (lambda face: encoded(face, "PNG")[:-200], LIMITS, TruncatedImage, "truncated or corrupt"),
+        (lambda face: _bomb(), LIMITS, ImageTooLarge, r"Image size \(1600000000 pixels\) exceeds .+"),
+        (
+            _bad_bmp_header,
+            LIMITS,
+            TruncatedImage,
+            r"the image header is corrupt \(.+\)",
+        ),
+        (
+            lambda face: encoded(face, "PNG")[:-200],
+            LIMITS,
+            TruncatedImage,
+            r"the image data is truncated or corrupt \(.+\)",
+        ),
     ],
-    ids=["empty", "text", "ppm", "pixels", "bomb", "cut"],
+    ids=["empty", "text", "ppm", "pixels", "bomb", "header", "cut"],
 )
 def test_each_refusal_says_what_is_wrong(
-    face: Image.Image, make: Callable[[Image.Image], bytes], limits: ImageLimits, error: type, words: str
+    face: Image.Image, make: Callable[[Image.Image], bytes], limits: ImageLimits, error: type, message: str
 ) -> None:
+    """The message is what the client reads: each is checked whole (Pillow's own words as a pattern)."""
     with pytest.raises(error) as refused:
         decode_image(make(face), limits)
-    assert words in str(refused.value)
+    assert re.fullmatch(message, str(refused.value))
 
 
 def test_an_image_pillow_only_warns_about_is_refused_with_its_words() -> None:
@@ -243,3 +273,53 @@ def test_an_image_pillow_only_warns_about_is_refused_with_its_words() -> None:
     data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IEND", b"")
     with pytest.raises(ImageTooLarge, match="100000000 pixels"):
         decode_image(data, ImageLimits(max_pixels=10**9, max_decode_bytes=10**10))
+
+
+def test_a_jpeg_pillow_only_warns_about_is_decoded(face: Image.Image) -> None:
+    """Only Pillow's bomb warning is a refusal. A malformed MPO block (APP2 "MPF"), which Pillow warns
+    about while opening, leaves a photo that decodes as the plain JPEG it also is."""
+    payload = b"MPF\x00" + b"not a TIFF header"
+    data = encoded(face)
+    sent = data[:2] + b"\xff\xe2" + (2 + len(payload)).to_bytes(2, "big") + payload + data[2:]
+
+    with pytest.warns(UserWarning, match="malformed MPO"):
+        decoded = decode_image(sent, LIMITS)
+
+    assert decoded.media_type == "image/jpeg"
+    assert np.array_equal(decoded.pixels, decode_image(data, LIMITS).pixels)
+
+
+def test_a_malformed_orientation_leaves_the_photo_as_it_is(face: Image.Image) -> None:
+    """An orientation that is no integer (here the fraction 6/1) is not read as any turn."""
+    data = encoded(face.crop((0, 0, 200, 120)), exif=rational_orientation_exif(6))
+    assert Image.open(io.BytesIO(data)).getexif()[0x0112] == 6  # Pillow's reading equals 6, as a fraction
+
+    pixels = decode_image(data, LIMITS).pixels
+
+    assert np.array_equal(pixels, np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))[:, :, ::-1])
+
+
+def _mpo(photo: Image.Image) -> bytes:
+    """A phone's multi-picture JPEG: the photo, then a second view."""
+    buffer = io.BytesIO()
+    photo.save(buffer, "MPO", save_all=True, append_images=[photo.resize((64, 48))], quality=90)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "MPO"])
+def test_a_jpeg_is_decoded_straight_into_its_bgr_array(photos: Photos, image_format: str) -> None:
+    """libjpeg-turbo writes the BGR result itself: the decode holds nothing beside it that Python sees.
+    (Through Pillow, its 4-byte pixels are converted band by band: half as much again for this photo.)"""
+    photo = photos.open(photos.group)
+    data = _mpo(photo) if image_format == "MPO" else encoded(photo, quality=90)
+    assert Image.open(io.BytesIO(data)).format == image_format
+
+    tracemalloc.start()
+    try:
+        pixels = decode_image(data, LIMITS).pixels
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert pixels.shape == (photo.height, photo.width, 3)
+    assert peak < 1.05 * pixels.nbytes

@@ -1,6 +1,7 @@
 """Stored photos lose their metadata: losslessly when they are upright JPEG or PNG, re-encoded otherwise."""
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -8,7 +9,16 @@ from PIL import ExifTags, Image, ImageCms
 
 from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.imaging.scrub import Photo, without_metadata
-from tests.photos import IPTC, SERIAL, XMP, Photos, camera_exif, camera_jpeg, encoded
+from tests.photos import (
+    IPTC,
+    SERIAL,
+    XMP,
+    Photos,
+    camera_exif,
+    camera_jpeg,
+    encoded,
+    rational_orientation_exif,
+)
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_decode_bytes=10**9)
 TRACES = [SERIAL.encode(), b"Exif", XMP, b"xmpmeta", IPTC, b"Photoshop", b"owner: Ada", b"Canon"]
@@ -133,35 +143,71 @@ def test_a_jpeg_of_unexpected_structure_is_reencoded(portrait: Image.Image) -> N
     assert pixels(stored.data).shape == pixels(sent).shape
 
 
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (2 + len(payload)).to_bytes(2, "big") + payload
+
+
+@pytest.mark.parametrize("fill", [b"\xff", b"\xff\xff"], ids=["one-fill-byte", "two-fill-bytes"])
 def test_restart_markers_fill_bytes_and_colour_segments_are_copied_other_app2_is_not(
-    portrait: Image.Image,
+    portrait: Image.Image, fill: bytes
 ) -> None:
     """Restart markers (RSTn) inside the scan and fill bytes before a marker are part of the picture; an
-    APP2 that is not the ICC profile (a FlashPix or MPF block) is metadata."""
+    APP2 that is not the ICC profile (a FlashPix or MPF block) is metadata, and so is the last APPn."""
     plain = camera_jpeg(portrait, restart_marker_rows=1)
-    assert b"\xff\xd0" in plain[plain.index(b"\xff\xda") :]
-    flashpix = b"FPXR\x00" + b"camera owner Ada"
-    app2 = b"\xff\xe2" + (2 + len(flashpix)).to_bytes(2, "big") + flashpix
     scan = plain.index(b"\xff\xda")
-    sent = plain[:2] + app2 + plain[2:scan] + b"\xff\xff" + plain[scan:]  # fill bytes before the scan
+    assert all(bytes((0xFF, 0xD0 + n)) in plain[scan:] for n in range(8))  # RST0 to RST7
+    app2 = _segment(0xE2, b"FPXR\x00" + b"camera owner Ada")
+    app15 = _segment(0xEF, b"editor owner Ada")
+    sent = plain[:2] + app2 + plain[2:scan] + app15 + fill + plain[scan:]  # fill bytes before the scan
 
     stored = scrubbed(sent)
 
     assert stored.media_type == "image/jpeg"
-    assert b"camera owner" not in stored.data
+    assert b"owner Ada" not in stored.data
     assert traces(stored.data) == []
     assert stored.data[stored.data.index(b"\xff\xda") :] == plain[scan:]  # the scans, byte for byte
     assert np.array_equal(pixels(stored.data), pixels(plain))
 
 
-def test_a_jpeg_the_copier_cannot_follow_is_reencoded_from_its_pixels(portrait: Image.Image) -> None:
-    """Structure the copier does not expect (here: no end-of-image marker) falls back to re-encoding the
-    decoded pixels, never to storing the bytes as sent."""
+def _scan(data: bytes) -> int:
+    return data.index(b"\xff\xda")
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda data: data[:-2],  # no end-of-image marker
+        lambda data: data[:-2] + b"\xff",  # the scan ends in a lone 0xFF
+        lambda data: data[: _scan(data)],  # the end just after a segment
+        lambda data: data[: _scan(data) + 1],  # one byte of a marker
+        lambda data: data[:-2] + b"\xff\xfe\x10\x00cut",  # a comment of 4 KiB cut short
+        lambda data: data[: _scan(data) + 14] + b"\x00" * 64,  # scan data without any marker
+    ],
+    ids=["no-eoi", "lone-ff", "after-segment", "marker-byte", "short-segment", "no-marker"],
+)
+def test_a_jpeg_the_copier_cannot_follow_is_reencoded_from_its_pixels(
+    portrait: Image.Image, cut: Callable[[bytes], bytes]
+) -> None:
+    """Structure the copier does not expect (data that ends where the JPEG structure says more must come)
+    falls back to re-encoding the decoded pixels, never to storing the bytes as sent nor to an error."""
     sent = camera_jpeg(portrait)
     decoded = decode_image(sent, LIMITS)
 
-    stored = without_metadata(sent[:-2], decoded)
+    stored = without_metadata(cut(sent), decoded)
 
     assert stored.media_type == "image/jpeg"
     assert traces(stored.data) == []
     assert pixels(stored.data).shape == decoded.pixels.shape
+
+
+def test_a_jpeg_with_a_malformed_orientation_is_copied_as_it_was_decoded(portrait: Image.Image) -> None:
+    """An orientation that is no integer turns nothing (tests/imaging/test_intake.py): the faces were found
+    in the pixels as stored, so the photo keeps every pixel, less its metadata."""
+    sent = encoded(portrait, exif=rational_orientation_exif(6), comment=b"owner: Ada Lovelace")
+
+    stored = scrubbed(sent)
+
+    assert stored.media_type == "image/jpeg"
+    assert b"Exif" not in stored.data
+    assert b"owner: Ada" not in stored.data
+    assert np.array_equal(pixels(stored.data), pixels(sent))

@@ -84,7 +84,7 @@ def _decode(data: bytes, limits: ImageLimits) -> tuple[ImageArray, int, str]:
             image.seek(0)  # the first frame of an animation
             image.load()
             pixels = to_bgr(image)
-        orientation = _orientation(image)
+        orientation = exif_orientation(image)
     except _DECODE_ERRORS as error:
         raise TruncatedImage(f"the image data is truncated or corrupt ({error})") from error
     return pixels, orientation, MEDIA_TYPES[str(image.format)]
@@ -96,13 +96,15 @@ def _decode_jpeg(data: bytes) -> ImageArray | None:
     with the data: Pillow then decides, as before, since it accepts what libjpeg only warns about (stray
     bytes before a marker) and refuses what is truly cut short."""
     try:
-        return np.asarray(simplejpeg.decode_jpeg(data, colorspace="BGR", strict=True), dtype=np.uint8)
+        pixels: ImageArray = simplejpeg.decode_jpeg(data, colorspace="BGR", strict=True)  # uint8
     except ValueError:
         return None
+    return pixels
 
 
-def _orientation(image: Image.Image) -> int:
-    value = image.getexif().get(ORIENTATION_TAG, 1)
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation; 1 (as it is) where there is none or it is no integer (a malformed tag)."""
+    value = image.getexif().get(ORIENTATION_TAG)
     return value if isinstance(value, int) else 1
 
 

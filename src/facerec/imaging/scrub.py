@@ -7,20 +7,26 @@ re-encoded from the upright pixels the faces were found in, so the stored photo 
 whatever the viewer does with orientation tags. Costs: docs/BENCHMARKS.md (bench/scrub.py)."""
 
 import io
+import re
 from dataclasses import dataclass
 
 import cv2
 from PIL import Image
 
-from facerec.imaging.intake import DecodedImage
+from facerec.imaging.intake import DecodedImage, exif_orientation
 
-ORIENTATION_TAG = 0x0112
 REENCODE_JPEG_QUALITY = 95  # a generation loss no viewer sees; about the size of a phone's own JPEG
 PNG_COMPRESSION = 3  # zlib level: lossless; 6 and above take several times longer for a few % less
 _LOSSY = frozenset({"image/jpeg", "image/webp"})
 
-_JPEG_SOI, _JPEG_EOI, _JPEG_SOS = 0xD8, 0xD9, 0xDA
-_JPEG_APP0, _JPEG_APP2, _JPEG_APP14, _JPEG_APP15, _JPEG_COM = 0xE0, 0xE2, 0xEE, 0xEF, 0xFE
+_JPEG_EOI, _JPEG_SOS = 0xD9, 0xDA
+_JPEG_APP1, _JPEG_APP2, _JPEG_APP14, _JPEG_APP15, _JPEG_COM = 0xE1, 0xE2, 0xEE, 0xEF, 0xFE
+# Comments and the APPn segments, except JFIF (APP0) and Adobe's colour transform (APP14), which decoders need
+# to show the right colours; APP2 is decided by its payload (the ICC colour profile is kept).
+_JPEG_METADATA = frozenset({_JPEG_COM, *range(_JPEG_APP1, _JPEG_APP15 + 1)} - {_JPEG_APP14})
+# A marker ending the entropy-coded data of a scan: 0xFF, then neither a stuffed 0x00, a restart marker
+# (RST0-RST7) nor a fill byte.
+_JPEG_MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _ICC_PROFILE = b"ICC_PROFILE\x00"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"})
@@ -44,8 +50,7 @@ def without_metadata(data: bytes, decoded: DecodedImage) -> Photo:
 
 def _orientation(data: bytes) -> int:
     with Image.open(io.BytesIO(data)) as image:
-        orientation = image.getexif().get(ORIENTATION_TAG, 1)
-    return orientation if isinstance(orientation, int) else 0
+        return exif_orientation(image)
 
 
 def _reencoded(decoded: DecodedImage) -> Photo:
@@ -58,7 +63,8 @@ def _reencoded(decoded: DecodedImage) -> Photo:
 
 def _jpeg_without_metadata(data: bytes) -> bytes | None:
     """The JPEG's segments up to its first end-of-image, less the metadata ones; None if it is malformed
-    (it is then re-encoded). What follows the first image (an MPO's other pictures, trailers) is dropped."""
+    (it is then re-encoded). What follows the first image (an MPO's other pictures, trailers) is dropped.
+    A segment or scan cut short by the end of the data leaves nothing more to read: None."""
     if data[:2] != b"\xff\xd8":
         return None
     kept = [data[:2]]
@@ -74,8 +80,6 @@ def _jpeg_without_metadata(data: bytes) -> bytes | None:
             kept.append(data[position : position + 2])
             return b"".join(kept)
         end = position + 2 + int.from_bytes(data[position + 2 : position + 4], "big")
-        if end > len(data):
-            return None
         if _jpeg_segment_kept(marker, data[position + 4 : end]):
             kept.append(data[position:end])
         position = end
@@ -89,29 +93,15 @@ def _jpeg_without_metadata(data: bytes) -> bytes | None:
 
 
 def _jpeg_segment_kept(marker: int, payload: bytes) -> bool:
-    """Not the comments nor the APPn segments, except JFIF (APP0), the ICC colour profile (APP2) and
-    Adobe's colour transform (APP14), which decoders need to show the right colours."""
-    if marker == _JPEG_COM:
-        return False
-    if not _JPEG_APP0 <= marker <= _JPEG_APP15:
-        return True
-    return marker in (_JPEG_APP0, _JPEG_APP14) or (marker == _JPEG_APP2 and payload.startswith(_ICC_PROFILE))
+    if marker == _JPEG_APP2:
+        return payload.startswith(_ICC_PROFILE)
+    return marker not in _JPEG_METADATA
 
 
 def _end_of_scan(data: bytes, position: int) -> int | None:
-    """Where the entropy-coded data after a start-of-scan ends: at the first 0xFF that starts a marker
-    (not a stuffed 0xFF00, a restart marker or a fill byte)."""
-    while True:
-        position = data.find(b"\xff", position)
-        if position < 0 or position + 1 >= len(data):
-            return None
-        following = data[position + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7:
-            position += 2
-        elif following == 0xFF:
-            position += 1
-        else:
-            return position
+    """Where the entropy-coded data after a start-of-scan ends: at the first marker."""
+    marker = _JPEG_MARKER_IN_SCAN.search(data, position)
+    return None if marker is None else marker.start()
 
 
 def _png_without_metadata(data: bytes) -> bytes | None:
@@ -119,7 +109,7 @@ def _png_without_metadata(data: bytes) -> bytes | None:
         return None
     kept = [_PNG_SIGNATURE]
     position = len(_PNG_SIGNATURE)
-    while position + 12 <= len(data):
+    while True:  # each chunk moves on by 12 bytes or more, so one runs past the end of the data in the end
         length = int.from_bytes(data[position : position + 4], "big")
         kind = data[position + 4 : position + 8]
         end = position + 12 + length
@@ -130,4 +120,3 @@ def _png_without_metadata(data: bytes) -> bytes | None:
         position = end
         if kind == b"IEND":
             return b"".join(kept)
-    return None
