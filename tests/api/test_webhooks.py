@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -18,6 +19,8 @@ from tests.api.helpers import assert_error, image_file
 from tests.api.receiver import Receiver
 from tests.photos import Photos
 from tests.server import free_port, running_server, serving
+
+SETTLE_POLLS = 200  # 10 s
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +48,19 @@ async def register(http: httpx.AsyncClient, photos: Photos, name: str) -> dict[s
     return body
 
 
+async def settled_log(http: httpx.AsyncClient, webhook_id: str) -> list[dict[str, Any]]:
+    """The delivery log once no delivery is pending: a receiver has the request before facerec has its
+    answer and records it."""
+    for _ in range(SETTLE_POLLS):
+        log: list[dict[str, Any]] = (await http.get(f"/api/webhooks/{webhook_id}/deliveries")).json()[
+            "deliveries"
+        ]
+        if all(entry["status"] != "pending" for entry in log):
+            break
+        await asyncio.sleep(0.05)
+    return log
+
+
 async def test_a_receiver_gets_signed_events(server: str, photos: Photos) -> None:
     receiver = Receiver()
     async with (
@@ -60,7 +76,7 @@ async def test_a_receiver_gets_signed_events(server: str, photos: Photos) -> Non
         face = await register(http, photos, "Tom")
         assert (await http.delete(f"/api/persons/{face['personId']}")).status_code == 204
         registered, deleted = await receiver.wait_for(2)
-        log = (await http.get(f"/api/webhooks/{webhook['id']}/deliveries")).json()["deliveries"]
+        log = await settled_log(http, webhook["id"])
         listed = (await http.get("/api/webhooks")).json()["webhooks"]
         assert (await http.delete(f"/api/webhooks/{webhook['id']}")).status_code == 204
 
@@ -177,7 +193,7 @@ async def test_a_receiver_down_at_first_gets_every_event_even_across_a_restart(
     async with serving(receiver, port=port, lifespan="off"), running_server(own_database) as second:
         received = await receiver.wait_for(2)
         async with httpx.AsyncClient(base_url=f"http://{second}") as http:
-            log = (await http.get(f"/api/webhooks/{webhook['id']}/deliveries")).json()["deliveries"]
+            log = await settled_log(http, webhook["id"])
             await http.delete(f"/api/webhooks/{webhook['id']}")
 
     assert sorted(item.json["data"]["faceId"] for item in received) == sorted(face["id"] for face in faces)
