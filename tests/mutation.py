@@ -38,6 +38,8 @@ TESTS = {
         "tests/api/test_persons.py",
         "tests/api/test_collections.py",
         "tests/api/test_curation.py",
+        "tests/api/test_verify.py",
+        "tests/api/test_batch.py",
     ],
     "service": [
         "tests/api/test_store.py",
@@ -49,6 +51,7 @@ TESTS = {
         "tests/api/test_rejections.py",
         "tests/api/test_batch.py",
         "tests/api/test_curation.py",
+        "tests/api/test_quality.py",
     ],
 }
 TIMEOUT_S = 600

@@ -83,6 +83,7 @@ async def test_register_refuses_a_poor_face_with_its_reasons(
     )
 
     assert_error(response, 422, "poor_quality")
+    assert "or set qualityCheck=false to register it anyway" in response.json()["error"]["message"]
     details = response.json()["error"]["details"]
     assert [detail["code"] for detail in details] == ["blurry"]
     assert details[0]["field"] == "image"

@@ -209,6 +209,9 @@ async def test_faces_inserted_at_the_same_moment_are_paged_through_once(
         await connection.close()
 
     assert await paged_face_ids(client, limit=1) == ids
+    whole = (await client.get("/api/faces", params={"limit": "3"})).json()
+    assert [face["id"] for face in whole["faces"]] == ids
+    assert whole["nextCursor"] is None  # a page that ends at the last face says there is no more
 
 
 @pytest.mark.parametrize(

@@ -309,7 +309,7 @@ class FaceStore:
     ) -> FaceRecord:
         """Replace the metadata and/or move the face to another person of the same collection."""
         try:
-            status = await self._connection.execute(
+            await self._connection.execute(
                 """
                 UPDATE faces AS f SET metadata = coalesce($3, f.metadata),
                                       person_id = coalesce($4, f.person_id),
@@ -326,9 +326,7 @@ class FaceStore:
             )
         except asyncpg.ForeignKeyViolationError as error:
             raise PersonNotFound(f"no person with id {person_id}") from error
-        if status == "UPDATE 0":
-            raise FaceNotFound(f"no face with id {face_id}")
-        return await self.get(collection_id, face_id)
+        return await self.get(collection_id, face_id)  # FaceNotFound where there was none to update
 
     async def delete(self, collection_id: UUID, face_id: UUID) -> None:
         """Erase the face, its vector and its image (the image goes by ON DELETE CASCADE)."""
