@@ -3,6 +3,7 @@ that re-embeds the others."""
 
 import logging
 
+from facerec.db.collections import CollectionStore
 from facerec.db.database import Database
 from facerec.db.embeddings import EmbeddingStore
 from facerec.domain import ModelCoverage
@@ -16,12 +17,16 @@ def reembed_command(model: str) -> str:
 
 
 async def coverage_of(database: Database, model: str) -> ModelCoverage | None:
-    """None while the database is not reachable."""
+    """Every stored face, less those still to be re-embedded with `model`; None while the database is not
+    reachable. `/readyz` asks on every health check: both counts read no face row unless a switch of pack
+    is under way."""
     try:
         async with database.transaction() as connection:
-            return await EmbeddingStore(connection).coverage(model)
+            faces, _ = await CollectionStore(connection).totals()
+            pending = await EmbeddingStore(connection).count_pending(model)
     except DatabaseUnavailable:
         return None
+    return ModelCoverage(model=model, faces=faces, searchable=faces - pending)
 
 
 async def warn_if_unsearchable(database: Database, model: str) -> None:

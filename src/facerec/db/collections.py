@@ -36,6 +36,16 @@ class CollectionStore:
             raise CollectionNotFound(f"no collection named {name!r}")
         return collection_id
 
+    async def totals(self, *, within_s: float | None = None) -> tuple[int, int]:
+        """(faces, persons) stored in every collection, from the kept counts: no face or person row is
+        read, so health checks and metrics may ask as often as they like. `within_s` bounds the query."""
+        faces, persons = await self._connection.fetchrow(
+            "SELECT coalesce(sum(face_count), 0)::bigint, coalesce(sum(person_count), 0)::bigint "
+            "FROM collections",
+            timeout=within_s,
+        )
+        return faces, persons
+
     async def person_count(self, collection_id: UUID) -> int:
         count: int = await self._connection.fetchval(
             "SELECT person_count FROM collections WHERE id = $1", collection_id

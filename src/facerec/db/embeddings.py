@@ -7,7 +7,7 @@ from uuid import UUID
 import asyncpg
 
 from facerec.db.status import rows_affected
-from facerec.domain import FaceToReembed, ModelCoverage
+from facerec.domain import FaceToReembed
 from facerec.errors import FacesNotReembedded
 from facerec.models.faces import Box, FloatArray
 
@@ -33,16 +33,8 @@ class EmbeddingStore:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
 
-    async def coverage(self, model: str) -> ModelCoverage:
-        """Every face (the counts kept on the collections, migration 0007), less those still to be
-        re-embedded with `model`: `/readyz` asks on every health check, and reads no face row unless a
-        switch of pack is under way."""
-        faces: int = await self._connection.fetchval(
-            "SELECT coalesce(sum(face_count), 0)::bigint FROM collections"
-        )
-        return ModelCoverage(model=model, faces=faces, searchable=faces - await self.count_pending(model))
-
     async def count_pending(self, model: str) -> int:
+        """Faces still to be re-embedded with `model` (`_PENDING`)."""
         count: int = await self._connection.fetchval(
             f"SELECT count(*) FROM faces AS f WHERE {_PENDING}", model
         )

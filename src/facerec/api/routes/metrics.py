@@ -6,6 +6,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import HTTPConnection
 
+from facerec.db.collections import CollectionStore
 from facerec.db.database import Database
 from facerec.errors import DatabaseUnavailable
 from facerec.metrics import Metrics, StoredCounts
@@ -32,11 +33,7 @@ async def metrics(connection: HTTPConnection) -> Response:
 async def _stored_counts(database: Database) -> StoredCounts | None:
     try:
         async with database.connection() as connection:
-            faces, persons = await connection.fetchrow(
-                "SELECT coalesce(sum(face_count), 0)::bigint, coalesce(sum(person_count), 0)::bigint "
-                "FROM collections",
-                timeout=COUNTS_TIMEOUT_S,
-            )
+            faces, persons = await CollectionStore(connection).totals(within_s=COUNTS_TIMEOUT_S)
             in_use = database.connections_in_use
     except DatabaseUnavailable:
         return None
