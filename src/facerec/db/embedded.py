@@ -19,7 +19,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -161,7 +161,8 @@ class EmbeddedPostgres:
 
 @contextmanager
 def embedded_postgres_server(data_dir: Path) -> Iterator[str]:
-    """Start Postgres in `data_dir/pgdata`, yield its URL, stop it on exit (unsupervised: for tests)."""
+    """Start Postgres in `data_dir/pgdata`, yield its URL, stop it on exit (unsupervised: for tests and
+    commands)."""
     server = EmbeddedPostgres(data_dir)
     url = server.start()
     try:
@@ -176,16 +177,12 @@ def embedded_postgres_beside_service(data_dir: Path) -> Iterator[str]:
     running on `data_dir` owns, or, when no service runs there, one started for the command and stopped
     after it. The command only connects to a service's server: the service keeps owning and supervising
     it."""
-    server = EmbeddedPostgres(data_dir)
-    try:
-        url = server.start()
-    except DataDirectoryInUse:
-        yield _running_server_url(data_dir)
-        return
-    try:
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(embedded_postgres_server(data_dir))
+        except DataDirectoryInUse:
+            url = _running_server_url(data_dir)
         yield url
-    finally:
-        server.stop()
 
 
 def _running_server_url(data_dir: Path) -> str:
