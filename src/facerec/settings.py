@@ -72,8 +72,8 @@ class Settings(BaseSettings):
         default_factory=lambda: min(2, os.cpu_count() or 1),
         ge=0,
         le=64,
-        description="ONNX Runtime threads per job (0 = all cores); default 2, which a lone request uses "
-        "and concurrent ones share (docs/BENCHMARKS.md).",
+        description="ONNX Runtime threads of a model run that starts alone (0 = all cores); runs that "
+        "overlap another take one thread each (docs/BENCHMARKS.md).",
     )
     inference_niceness: int = Field(
         10,

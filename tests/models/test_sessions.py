@@ -6,8 +6,17 @@ from pathlib import Path
 import onnxruntime as ort
 import pytest
 
+from facerec.models.cores import CoreShare, SharedSession
 from facerec.models.packs import PACKS
-from facerec.models.sessions import CPU, CUDA, SPINNING, open_session, providers_for
+from facerec.models.sessions import (
+    CPU,
+    CUDA,
+    SPINNING,
+    SPINNING_STOP,
+    open_model,
+    open_session,
+    providers_for,
+)
 from facerec.models.store import bundled_model_dir
 
 NO_CUDA = CUDA not in ort.get_available_providers()
@@ -18,14 +27,22 @@ def test_the_cpu_is_used_unless_cuda_is_there() -> None:
     assert providers_for("auto") == ([CPU] if NO_CUDA else [CUDA, CPU])
 
 
-def test_idle_inference_threads_sleep_instead_of_spinning() -> None:
-    """With two threads a job, a spinning pool would burn the core that a concurrent job needs."""
-    session = open_session(
-        bundled_model_dir() / PACKS["buffalo_s"].recognizer.name, device="cpu", intra_op_threads=2
+def test_only_the_threads_of_a_lone_run_spin_and_never_past_its_end() -> None:
+    """Between requests no pool thread may burn a core, nor may one spin beside another request's run."""
+    path = bundled_model_dir() / PACKS["buffalo_s"].recognizer.name
+    alone = open_session(path, device="cpu", intra_op_threads=2, spinning=True).get_session_options()
+    beside = open_session(path, device="cpu", intra_op_threads=1).get_session_options()
+    assert (alone.intra_op_num_threads, beside.intra_op_num_threads) == (2, 1)
+    assert (alone.get_session_config_entry(SPINNING), beside.get_session_config_entry(SPINNING)) == ("1", "0")
+    assert alone.get_session_config_entry(SPINNING_STOP) == "1"
+
+
+def test_a_model_has_a_second_session_only_where_a_run_may_take_more_than_one_thread() -> None:
+    path = bundled_model_dir() / PACKS["buffalo_s"].recognizer.name
+    assert isinstance(open_model(path, device="cpu", intra_op_threads=2, cores=CoreShare()), SharedSession)
+    assert not isinstance(
+        open_model(path, device="cpu", intra_op_threads=1, cores=CoreShare()), SharedSession
     )
-    options = session.get_session_options()
-    assert options.intra_op_num_threads == 2
-    assert options.get_session_config_entry(SPINNING) == "0"
 
 
 @pytest.mark.skipif(not NO_CUDA, reason="this ONNX Runtime has the CUDA provider")

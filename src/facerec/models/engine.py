@@ -14,6 +14,7 @@ from insightface.model_zoo.scrfd import SCRFD
 
 from facerec.errors import FaceTooSmall, NoFaceFound
 from facerec.models.alignment import ARCFACE_TEMPLATE, aligned_face
+from facerec.models.cores import CoreShare
 from facerec.models.faces import (
     Box,
     DetectedFace,
@@ -27,7 +28,7 @@ from facerec.models.sessions import (
     Device,
     check_detector,
     check_recognizer,
-    open_session,
+    open_model,
 )
 from facerec.models.store import PackFiles
 
@@ -73,12 +74,13 @@ class FaceEngine:
         self.pack_name = files.pack.name
         self.options = options
         self._timer = timer
-        detector_session = open_session(
-            files.detector, device=options.device, intra_op_threads=options.intra_op_threads
+        cores = CoreShare()
+        detector_session = open_model(
+            files.detector, device=options.device, intra_op_threads=options.intra_op_threads, cores=cores
         )
         check_detector(detector_session, files.detector)
-        recognizer_session = open_session(
-            files.recognizer, device=options.device, intra_op_threads=options.intra_op_threads
+        recognizer_session = open_model(
+            files.recognizer, device=options.device, intra_op_threads=options.intra_op_threads, cores=cores
         )
         check_recognizer(recognizer_session, files.recognizer)
         # One session for every input shape: the input fits each photo (`detector_input`), so the shapes are

@@ -8,6 +8,7 @@ import onnxruntime as ort
 from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidProtobuf, NoSuchFile
 
 from facerec.errors import ModelUnavailable
+from facerec.models.cores import CoreShare, ModelSession, SharedSession
 
 Device = Literal["auto", "cpu", "cuda"]
 CUDA = "CUDAExecutionProvider"
@@ -15,6 +16,7 @@ CPU = "CPUExecutionProvider"
 EMBEDDING_SIZE = 512
 ALIGNED_FACE_SIDE = 112
 SPINNING = "session.intra_op.allow_spinning"
+SPINNING_STOP = "session.force_spinning_stop"
 
 
 def check_device(device: Device) -> None:
@@ -35,14 +37,27 @@ def providers_for(device: Device) -> list[str]:
     return [CPU]
 
 
-def open_session(path: Path, *, device: Device, intra_op_threads: int) -> ort.InferenceSession:
+def open_model(path: Path, *, device: Device, intra_op_threads: int, cores: CoreShare) -> ModelSession:
+    """One model's sessions: where a run may take more than one CPU thread, a second session with one
+    thread for runs that overlap another (facerec.models.cores)."""
+    alone: ModelSession = open_session(path, device=device, intra_op_threads=intra_op_threads, spinning=True)
+    if intra_op_threads == 1 or CUDA in alone.get_providers():
+        return alone
+    beside = open_session(path, device=device, intra_op_threads=1)
+    return SharedSession(alone, beside, cores)
+
+
+def open_session(
+    path: Path, *, device: Device, intra_op_threads: int, spinning: bool = False
+) -> ort.InferenceSession:
     options = ort.SessionOptions()
     options.inter_op_num_threads = 1
     options.intra_op_num_threads = intra_op_threads
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    # Idle pool threads sleep instead of spinning: a lone request still gets every thread, and concurrent
-    # requests (one per inference worker) no longer burn each other's cores (docs/BENCHMARKS.md, threads).
-    options.add_session_config_entry(SPINNING, "0")
+    # A spinning pool thread picks up each operator's work at once, and stops spinning when the run ends, so
+    # it never burns a core between requests; where runs overlap, nothing spins (facerec.models.cores).
+    options.add_session_config_entry(SPINNING, "1" if spinning else "0")
+    options.add_session_config_entry(SPINNING_STOP, "1")
     options.log_severity_level = 3  # a batch larger than the model's nominal 1 is fine; no warning per run
     try:
         session = ort.InferenceSession(str(path), options, providers=providers_for(device))
@@ -54,7 +69,7 @@ def open_session(path: Path, *, device: Device, intra_op_threads: int) -> ort.In
     return session
 
 
-def check_detector(session: ort.InferenceSession, path: Path) -> None:
+def check_detector(session: ModelSession, path: Path) -> None:
     """An SCRFD detector with landmarks: one NCHW image input, 3 strides x (score, box, 5 keypoints)."""
     inputs = session.get_inputs()
     outputs = session.get_outputs()
@@ -62,7 +77,7 @@ def check_detector(session: ort.InferenceSession, path: Path) -> None:
         raise ModelUnavailable(f"{path} is not an SCRFD face detector with landmarks")
 
 
-def check_recognizer(session: ort.InferenceSession, path: Path) -> None:
+def check_recognizer(session: ModelSession, path: Path) -> None:
     """An ArcFace recognizer: 112x112 face crops in, one 512-D embedding per crop out."""
     inputs = session.get_inputs()
     outputs = session.get_outputs()
