@@ -12,8 +12,9 @@ measures, alternating service and library so that both see the same load on a sh
   threads); p50/p95 per set (the library's time includes cv2.imdecode and FaceAnalysis.get, buffalo_s,
   det 640);
   with --before, a second service runs another checkout's `src` and gets each photo too, in the same round;
-- throughput: N concurrent clients for a fixed time cycling through both sets, each window followed by one
-  of the library's (its best of one loop and two threads sharing one FaceAnalysis).
+- throughput: N concurrent clients for a fixed time cycling through both sets, each window followed by the
+  --before service's, if any, and then one of the library's (its best of one loop and two threads sharing
+  one FaceAnalysis).
 Prints a markdown report.
 """
 
@@ -88,6 +89,8 @@ class ServiceResult:
     throughput: dict[int, float]  # clients -> requests per second
     library_throughput: float  # the library's best, measured in windows alternating with the service's
     rss_mib: float
+    before_throughput: dict[int, float] | None  # the --before service, in windows beside the service's
+    before_rss_mib: float | None
 
 
 def latency_of(samples: list[float]) -> Latency:
@@ -246,27 +249,39 @@ def bench_service(
         service = stack.enter_context(
             running_service(Path(data_dir), INFERENCE_WORKERS=workers, INTRA_OP_THREADS=threads)
         )
-        urls = [service.base_url]
+        services = [service]
         if args.before:
             before_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="facerec-bench-"))
-            before = stack.enter_context(
-                running_service(
-                    Path(before_dir),
-                    PYTHONPATH=args.before,
-                    INFERENCE_WORKERS=workers,
-                    INTRA_OP_THREADS=threads,
+            services.append(
+                stack.enter_context(
+                    running_service(
+                        Path(before_dir),
+                        PYTHONPATH=args.before,
+                        INFERENCE_WORKERS=workers,
+                        INTRA_OP_THREADS=threads,
+                    )
                 )
             )
-            urls.append(before.base_url)
-        latency = paired_latency(urls, analysis, sets, args.requests)
-        throughput: dict[int, float] = {}
+        latency = paired_latency([s.base_url for s in services], analysis, sets, args.requests)
+        throughput: list[dict[int, float]] = [{} for _ in services]
         library_rates: list[float] = []
-        for n in clients:  # each service window is followed by a library window of the same length
-            throughput[n] = asyncio.run(service_throughput([service.base_url], mixed, n, args.seconds))
+        for n in clients:  # each service's window is followed by the next one's, then a library window
+            for slot, measured in enumerate(services):
+                throughput[slot][n] = asyncio.run(
+                    service_throughput([measured.base_url], mixed, n, args.seconds)
+                )
             library = functools.partial(library_once, analysis)
             library_rates.append(max(threaded_rate(library, mixed, t, args.seconds) for t in (1, 2)))
-        rss = service.process.memory_info().rss / 2**20
-    return ServiceResult(config, latency, throughput, statistics.median(library_rates), rss)
+        rss = [measured.process.memory_info().rss / 2**20 for measured in services]
+    return ServiceResult(
+        config,
+        latency,
+        throughput[0],
+        statistics.median(library_rates),
+        rss[0],
+        throughput[1] if args.before else None,
+        rss[1] if args.before else None,
+    )
 
 
 def parse_configs(text: str) -> list[Config]:
@@ -326,12 +341,13 @@ def report(results: list[ServiceResult], args: argparse.Namespace, sets: list[Ph
     print(f"\n| workers x threads | {rates_header} | library /s | throughput ratio | RSS MiB |")
     print("|" + " --- |" * (4 + len(clients)))
     for r in results:
-        rates = " | ".join(f"{r.throughput[n]:.2f}" for n in clients)
-        rate_ratio = max(r.throughput.values()) / r.library_throughput
-        print(
-            f"| {r.config.label} | {rates} | {r.library_throughput:.2f} | {rate_ratio:.2f}x | "
-            f"{r.rss_mib:.0f} |"
-        )
+        rows = [(r.config.label, r.throughput, r.rss_mib)]
+        if r.before_throughput is not None and r.before_rss_mib is not None:
+            rows.append((f"{r.config.label}, before", r.before_throughput, r.before_rss_mib))
+        for label, throughput, rss in rows:
+            rates = " | ".join(f"{throughput[n]:.2f}" for n in clients)
+            rate_ratio = max(throughput.values()) / r.library_throughput
+            print(f"| {label} | {rates} | {r.library_throughput:.2f} | {rate_ratio:.2f}x | {rss:.0f} |")
 
 
 if __name__ == "__main__":
