@@ -7,7 +7,7 @@ import asyncpg
 import numpy as np
 import pytest
 
-from facerec.db.faces import _EXACT_NEAREST, FaceStore
+from facerec.db.faces import _EXACT_NEAREST, _NEAREST, _WIDENED, WIDEN_FACES, FaceStore
 from facerec.db.rejections import RejectionStore
 from facerec.models.faces import FloatArray
 
@@ -129,3 +129,74 @@ async def test_the_exact_scan_never_uses_the_vector_index(connection: asyncpg.Co
     )
 
     assert "faces_face_vec_hnsw" not in plan
+
+
+async def add_person(
+    connection: asyncpg.Connection, collection_id: uuid.UUID, vectors: FloatArray
+) -> list[uuid.UUID]:
+    """A person with these faces, inserted one after another (the last is the latest)."""
+    person_id = await connection.fetchval(
+        "INSERT INTO persons (collection_id, display_name) VALUES ($1, 'x') RETURNING id", collection_id
+    )
+    ids = []
+    for vector in vectors:
+        ids.append(
+            await connection.fetchval(
+                """
+                INSERT INTO faces (person_id, collection_id, display_name, face_vec, model, det_score, box,
+                                   landmarks, inserted_at)
+                VALUES ($1, $2, 'x', $3, 'buffalo_s', 0.9, '{0,0,1,1}', '{0,0,0,0,0,0,0,0,0,0}',
+                        clock_timestamp())
+                RETURNING id
+                """,
+                person_id,
+                collection_id,
+                vector,
+            )
+        )
+    return ids
+
+
+def photos_of(center: FloatArray, count: int, seed: int) -> FloatArray:
+    """Unit vectors about 0.7 cosine from `center`, as a person's photos are from their mean."""
+    noise = unit_vectors(count, seed)
+    return np.asarray([vector / np.linalg.norm(vector) for vector in (center + noise)], dtype=np.float32)
+
+
+async def test_a_person_found_by_one_face_brings_their_others(connection: asyncpg.Connection) -> None:
+    """The graph search of a large table finds some of a person's photos and misses others; here it finds
+    one face (a stand-in for the graph): the person's other faces are ranked with it, exactly, before any
+    face of the other persons."""
+    collection_id = await connection.fetchval(
+        "INSERT INTO collections (name) VALUES ('widened') RETURNING id"
+    )
+    centers = unit_vectors(3, 10)
+    photos = [photos_of(center, 5, seed=11 + index) for index, center in enumerate(centers)]
+    persons = [await add_person(connection, collection_id, vectors) for vectors in photos]
+    one_face = """
+        SELECT face_id FROM face_vectors WHERE model = $2 AND collection_id = $3
+        ORDER BY embedding <=> $1
+        LIMIT 1
+    """
+    query = _NEAREST.format(ranked=_WIDENED.format(graph=one_face, widen=WIDEN_FACES))
+
+    rows = await connection.fetch(query, centers[0], "buffalo_s", collection_id, 10)
+
+    scores = photos[0] @ centers[0]
+    assert [row["id"] for row in rows] == [persons[0][index] for index in np.argsort(-scores)]
+    assert [row["score"] for row in rows] == pytest.approx(sorted(scores, reverse=True), abs=1e-5)
+
+
+async def test_a_person_brings_only_their_latest_faces(connection: asyncpg.Connection) -> None:
+    collection_id = await connection.fetchval("INSERT INTO collections (name) VALUES ('capped') RETURNING id")
+    center = unit_vectors(1, 12)[0]
+    ids = await add_person(connection, collection_id, photos_of(center, 6, 13))
+    first_face = """
+        SELECT id AS face_id FROM faces WHERE collection_id = $3 AND model = $2 AND $1::vector IS NOT NULL
+        ORDER BY inserted_at
+        LIMIT 1
+    """
+    query = _NEAREST.format(ranked=_WIDENED.format(graph=first_face, widen=2))
+    rows = await connection.fetch(query, center, "buffalo_s", collection_id, 10)
+
+    assert sorted(row["id"] for row in rows) == sorted([ids[0], *ids[-2:]])

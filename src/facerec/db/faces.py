@@ -11,8 +11,10 @@ from facerec.domain import FacePage, FaceRecord, FaceVector, Match, Metadata, Ne
 from facerec.errors import ExternalIdTaken, FaceNotFound, ModelMismatch, PersonNotFound
 from facerec.models.faces import Box, FloatArray
 
-# Candidates the HNSW graph search keeps (pgvector's hnsw.ef_search). At 1M faces, 200 finds 99.5% of the
-# query person's stored photos against 98% at 100, for about 6 ms more (docs/BENCHMARKS.md).
+# Candidates the HNSW graph search keeps (pgvector's hnsw.ef_search). At 1M faces, with the found persons'
+# faces added (_WIDENED), 200 finds every stored photo of the query person (1.000, against 0.988 without
+# them) and 80 finds 0.985 in half the time; in a collection of a tenth of the table 20 already finds them all
+# (docs/BENCHMARKS.md, "Search at 1M, widened to the persons' faces").
 EF_SEARCH = 200
 
 _RECORD_COLUMNS = """
@@ -43,14 +45,36 @@ _EXACT_NEAREST = _NEAREST.format(
     SELECT face_id, 1 - (embedding <=> $1) AS score FROM candidates ORDER BY embedding <=> $1 LIMIT $4
     """
 )
-_HNSW_NEAREST = _NEAREST.format(
-    ranked="""
-    SELECT face_id, 1 - (embedding <=> $1) AS score FROM face_vectors
-    WHERE model = $2 AND collection_id = $3
+# The graph's nearest faces are widened to the persons among them (each one's latest WIDEN_FACES faces) and
+# ranked exactly: a person found by any one of their photos brings the others, which the graph search alone
+# misses ever more often as the table grows (docs/BENCHMARKS.md, "Search at 1M, widened to the persons'
+# faces"). The CTEs keep the planner off the HNSW indexes for the ranking.
+WIDEN_FACES = 64
+_GRAPH = """
+    SELECT face_id FROM face_vectors WHERE model = $2 AND collection_id = $3
     ORDER BY embedding <=> $1
     LIMIT $4
-    """
-)
+"""
+_WIDENED = """
+    WITH graph AS MATERIALIZED ({graph}), widened AS MATERIALIZED (
+        SELECT face_id FROM graph
+        UNION
+        SELECT own.id FROM (
+            SELECT DISTINCT f.person_id FROM graph JOIN faces AS f ON f.id = graph.face_id
+        ) AS found
+        CROSS JOIN LATERAL (
+            SELECT id FROM faces WHERE person_id = found.person_id
+            ORDER BY inserted_at DESC, id DESC
+            LIMIT {widen}
+        ) AS own
+    ), ranked AS MATERIALIZED (
+        SELECT v.face_id, 1 - (v.embedding <=> $1) AS score
+        FROM widened JOIN face_vectors AS v ON v.face_id = widened.face_id AND v.model = $2
+    )
+    SELECT face_id, score FROM ranked ORDER BY score DESC LIMIT $4
+"""
+_HNSW_NEAREST = _NEAREST.format(ranked=_WIDENED.format(graph=_GRAPH, widen=WIDEN_FACES))
+
 # A face joined to its vector of one pack (the parameter `model`), for the queries that read vectors of
 # known faces.
 _WITH_VECTOR = (
