@@ -6,6 +6,7 @@
     python -m bench.scale collections             # search inside a collection: strategies compared
     python -m bench.scale partial                 # the large collection with a partial index of its own
     python -m bench.scale quantized               # unfiltered search at 1M: vector, halfvec, bit + re-rank
+    python -m bench.scale widened                 # the graph's top k widened to the persons' faces
     python -m bench.scale inserts                 # insert rates into the indexed table
     python -m bench.scale builds                  # index build time against maintenance settings
 
@@ -26,7 +27,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.harness import machine
-from bench.scale import collection_search, dataset, indexes, inserts, quantized
+from bench.scale import collection_search, dataset, indexes, inserts, quantized, widened
 from bench.store_search import configure, connect, log, start_server
 
 Command = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[str]]
@@ -59,6 +60,7 @@ COMMANDS: dict[str, Command] = {
     "collections": collection_search.run,
     "partial": collection_search.run_partial,
     "quantized": quantized.run,
+    "widened": widened.run,
     "inserts": inserts.run,
     "builds": inserts.run_builds,
 }

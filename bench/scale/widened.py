@@ -1,0 +1,76 @@
+"""Issue 12, search at 1M: the graph's nearest faces widened to every face of the persons among them.
+
+The HNSW search finds some of a person's photos and, at 1M faces, misses others; widening its top k to
+each found person's latest 64 faces and ranking them exactly (as db/faces.py searches) brings the others.
+Measured unfiltered (the whole table, as `quantized`) and inside the large collection (100,000 faces, with
+the filter and the iterative scan, as the service searches a collection of more than 5,000 faces).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import asyncpg
+
+from bench.scale import celeba
+from bench.scale.collection_search import own_collection
+from bench.scale.dataset import make_scale_data
+from bench.scale.measure import IN_COLLECTION, NEAREST, Strategy, compare, prewarm
+from bench.scale.quantized import RELAXED, member_queries
+from bench.store_search import log
+
+# The CTEs keep the planner off the HNSW index for the ranking.
+WIDENED = """
+WITH graph AS MATERIALIZED (
+    SELECT id, person_id FROM faces WHERE model = $2{filter} ORDER BY face_vec <=> $1 LIMIT $3
+), widened AS MATERIALIZED (
+    SELECT id FROM graph
+    UNION
+    SELECT own.id FROM (SELECT DISTINCT person_id FROM graph) AS found
+    CROSS JOIN LATERAL (
+        SELECT id FROM faces WHERE person_id = found.person_id ORDER BY inserted_at DESC, id DESC LIMIT 64
+    ) AS own
+), ranked AS MATERIALIZED (
+    SELECT f.id, 1 - (f.face_vec <=> $1) AS score FROM widened JOIN faces AS f ON f.id = widened.id
+    WHERE f.model = $2
+)
+SELECT id, score FROM ranked ORDER BY score DESC LIMIT $3
+"""
+PLAIN_EF_SEARCHES = (40, 200)
+WIDENED_EF_SEARCHES = (10, 20, 40, 80, 200)
+
+
+def strategies(filtered: bool) -> list[Strategy]:
+    where = IN_COLLECTION if filtered else ""
+    plain = [
+        Strategy(
+            f"vector HNSW, ef_search {ef}", NEAREST.format(filter=where), (f"hnsw.ef_search = {ef}", RELAXED)
+        )
+        for ef in PLAIN_EF_SEARCHES
+    ]
+    widened = [
+        Strategy(
+            f"vector HNSW, ef_search {ef}, widened to the persons' faces",
+            WIDENED.format(filter=where),
+            (f"hnsw.ef_search = {ef}", RELAXED),
+        )
+        for ef in WIDENED_EF_SEARCHES
+    ]
+    return plain + widened  # the baseline, ef_search 200 unwidened, is second
+
+
+async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
+    scale = make_scale_data(args.rows, args.seed)
+    await prewarm(conn, ["faces_vec_hnsw", "faces_person"])
+    query_sets = [(member_queries(scale, args.queries), False)]
+    if args.celeba:
+        query_sets.append((await celeba.query_set(conn, args, scale, filtered=False), False))
+    large = own_collection(scale, True, args.queries)
+    query_sets.append((large, True))
+    sections = []
+    for queries, filtered in query_sets:
+        log(f"{queries.name}: {len(queries.vectors)} queries")
+        table = await compare(conn, strategies(filtered), queries, strategies(filtered)[1].name)
+        title = f"the large collection ({len(scale.rows_of(0)):,} faces)" if filtered else "unfiltered"
+        sections.append(f"**{queries.name}**, {title} ({len(queries.vectors)} queries):\n\n{table}")
+    return "\n\n".join(sections)
