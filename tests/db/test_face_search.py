@@ -7,7 +7,16 @@ import asyncpg
 import numpy as np
 import pytest
 
-from facerec.db.faces import _EXACT_NEAREST, _NEAREST, _WIDENED, WIDEN_FACES, FaceStore
+from facerec.db.faces import (
+    _EXACT_NEAREST,
+    _NEAREST,
+    _WIDENED,
+    EF_SEARCH,
+    EF_SEARCH_IN_PART,
+    WIDEN_FACES,
+    FaceStore,
+    ef_search_for,
+)
 from facerec.db.rejections import RejectionStore
 from facerec.models.faces import FloatArray
 
@@ -200,3 +209,38 @@ async def test_a_person_brings_only_their_latest_faces(connection: asyncpg.Conne
     rows = await connection.fetch(query, center, "buffalo_s", collection_id, 10)
 
     assert sorted(row["id"] for row in rows) == sorted([ids[0], *ids[-2:]])
+
+
+def test_a_collection_of_a_tenth_of_the_table_or_less_keeps_fewer_candidates() -> None:
+    assert ef_search_for(100_000, 1_000_000) == EF_SEARCH_IN_PART
+    assert ef_search_for(100_001, 1_000_000) == EF_SEARCH
+    assert ef_search_for(6_000, 0) == EF_SEARCH  # a table not yet analysed
+
+
+async def test_the_search_of_a_small_part_of_the_table_keeps_fewer_candidates(
+    connection: asyncpg.Connection,
+) -> None:
+    collection_id, _ = await fill(connection, "part", unit_vectors(20, 20))
+    await fill(connection, "rest", unit_vectors(200, 21))
+    await connection.execute("ANALYZE faces")
+
+    await FaceStore(connection, exact_scan_max=0).nearest(
+        collection_id, unit_vectors(1, 22)[0], model="buffalo_s", limit=10
+    )
+
+    assert await connection.fetchval("SHOW hnsw.ef_search") == str(EF_SEARCH_IN_PART)
+
+
+@pytest.mark.parametrize(
+    ("exact_scan_max", "walk"), [(FACES_PER_COLLECTION, "off"), (FACES_PER_COLLECTION - 1, "relaxed_order")]
+)
+async def test_a_collection_larger_than_the_exact_scan_limit_walks_the_graph(
+    connection: asyncpg.Connection, exact_scan_max: int, walk: str
+) -> None:
+    collection_id, _ = await fill(connection, "limit", unit_vectors(FACES_PER_COLLECTION, 23))
+
+    await FaceStore(connection, exact_scan_max=exact_scan_max).nearest(
+        collection_id, unit_vectors(1, 24)[0], model="buffalo_s", limit=10
+    )
+
+    assert await connection.fetchval("SHOW hnsw.iterative_scan") == walk
