@@ -6,20 +6,23 @@ import asyncpg
 
 from bench.store_search import BuildResult, create_index, mib
 
-HNSW_WITH = "WITH (m = 16, ef_construction = 64)"
+HNSW_WITH = "WITH (m = {m}, ef_construction = 64)"
 # name -> the index expression and operator class
 INDEXES = {
     "faces_vec_hnsw": "face_vec vector_cosine_ops",
+    "faces_vec_hnsw_m32": "face_vec vector_cosine_ops",  # twice the links of each node
     "faces_half_hnsw": "(face_vec::halfvec(512)) halfvec_cosine_ops",
     "faces_bit_hnsw": "(binary_quantize(face_vec)::bit(512)) bit_hamming_ops",
 }
+VECTOR_INDEXES = ("faces_vec_hnsw", "faces_vec_hnsw_m32")  # either serves the `face_vec` searches
 PARTIAL = "faces_part_vec_hnsw"  # a vector index over some collections only (`partial`)
 
 
 def index_sql(name: str, where: str = "") -> str:
     """The HNSW index `name`; with `where`, a partial vector index (named anything) over those rows."""
     expression = INDEXES["faces_vec_hnsw" if where else name]
-    return f"CREATE INDEX {name} ON faces USING hnsw ({expression}) {HNSW_WITH}" + (
+    links = HNSW_WITH.format(m=32 if name.endswith("_m32") else 16)
+    return f"CREATE INDEX {name} ON faces USING hnsw ({expression}) {links}" + (
         f" WHERE {where}" if where else ""
     )
 

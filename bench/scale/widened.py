@@ -16,6 +16,7 @@ import asyncpg
 from bench.scale import celeba
 from bench.scale.collection_search import WIDTHS, over_several, own_collection
 from bench.scale.dataset import make_scale_data
+from bench.scale.indexes import VECTOR_INDEXES
 from bench.scale.measure import IN_COLLECTION, NEAREST, Strategy, compare, prewarm
 from bench.scale.quantized import RELAXED, member_queries
 from bench.store_search import log
@@ -62,7 +63,10 @@ def strategies(filtered: bool) -> list[Strategy]:
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     scale = make_scale_data(args.rows, args.seed)
-    await prewarm(conn, ["faces_vec_hnsw", "faces_person"])
+    present = {
+        row[0] for row in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'faces'")
+    }
+    await prewarm(conn, [*sorted(present.intersection(VECTOR_INDEXES)), "faces_person"])
     query_sets = [(member_queries(scale, args.queries), False)]
     if args.celeba:
         query_sets.append((await celeba.query_set(conn, args, scale, filtered=False), False))
