@@ -9,6 +9,9 @@ from pathlib import Path
 import insightface
 from PIL import ExifTags, Image, ImageCms
 
+from facerec.imaging.intake import ImageLimits, decode_image
+from facerec.models.faces import ImageArray
+
 INSIGHTFACE_IMAGES = Path(insightface.__file__).parent / "data" / "images"
 DEEPFACE_DIR = Path(
     os.environ.get("FACEREC_DEEPFACE_DIR", Path(__file__).parents[2] / "shared" / "data" / "faces-deepface")
@@ -25,6 +28,15 @@ class Photos:
 
     def open(self, path: Path) -> Image.Image:
         return Image.open(path).convert("RGB")
+
+
+# Room for any test photo: the limits are the subject of other tests.
+PHOTO_LIMITS = ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)
+
+
+def pixels_of(path: Path) -> ImageArray:
+    """A photo decoded as the service decodes an upload."""
+    return decode_image(path.read_bytes(), PHOTO_LIMITS).pixels
 
 
 def encoded(image: Image.Image, image_format: str = "JPEG", **options: object) -> bytes:

@@ -7,12 +7,12 @@ import pytest
 from PIL import ImageOps
 
 from facerec.clustering import cluster_faces
-from facerec.imaging.intake import ImageLimits, decode_image
+from facerec.imaging.intake import decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import FloatArray
 from facerec.models.loader import load_engine
 from facerec.settings import Settings
-from tests.photos import DEEPFACE_DIR, Photos, deepface_labels, encoded
+from tests.photos import DEEPFACE_DIR, PHOTO_LIMITS, Photos, deepface_labels, encoded
 
 LABELS = deepface_labels()
 
@@ -23,7 +23,7 @@ def engine() -> FaceEngine:
 
 
 def faces_of(engine: FaceEngine, data: bytes) -> list[FloatArray]:
-    pixels = decode_image(data, ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)).pixels
+    pixels = decode_image(data, PHOTO_LIMITS).pixels
     return [face.embedding for face in engine.encode(pixels, all_faces=True).faces]
 
 

@@ -5,13 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import FloatArray
 from facerec.models.loader import load_engine
 from facerec.person_score import centroid, person_score
 from facerec.settings import Settings
-from tests.photos import DEEPFACE_DIR, deepface_labels
+from tests.photos import DEEPFACE_DIR, deepface_labels, pixels_of
 
 LABELS = deepface_labels()
 
@@ -22,10 +21,7 @@ def engine() -> FaceEngine:
 
 
 def embedding(engine: FaceEngine, path: Path) -> FloatArray:
-    pixels = decode_image(
-        path.read_bytes(), ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)
-    ).pixels
-    return engine.encode(pixels, all_faces=False).faces[0].embedding
+    return engine.encode(pixels_of(path), all_faces=False).faces[0].embedding
 
 
 def test_one_face_scores_as_that_face() -> None:

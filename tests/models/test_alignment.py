@@ -2,12 +2,11 @@ import numpy as np
 import pytest
 from insightface.utils.face_align import norm_crop
 
-from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.alignment import ARCFACE_TEMPLATE, aligned_face
 from facerec.models.engine import FaceEngine
 from facerec.models.loader import load_engine
 from facerec.settings import Settings
-from tests.photos import DEEPFACE_DIR, Photos
+from tests.photos import DEEPFACE_DIR, Photos, pixels_of
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +19,7 @@ def test_crops_are_those_of_insightface_norm_crop(engine: FaceEngine, photos: Ph
     paths = [photos.group, *sorted(DEEPFACE_DIR.glob("img*.jpg"))[:4]]
     compared = 0
     for path in paths:
-        pixels = decode_image(
-            path.read_bytes(), ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)
-        ).pixels
+        pixels = pixels_of(path)
         for face in engine.detect(pixels):
             assert np.array_equal(aligned_face(pixels, face.landmarks), norm_crop(pixels, face.landmarks))
             compared += 1

@@ -3,7 +3,6 @@ one-thread session, which gives the same outputs."""
 
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -11,7 +10,6 @@ import numpy.typing as npt
 import onnxruntime as ort
 import pytest
 
-from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.cores import CoreShare, Outputs, SharedSession
 from facerec.models.faces import ImageArray
 from facerec.models.loader import load_engine
@@ -19,11 +17,10 @@ from facerec.models.packs import PACKS
 from facerec.models.sessions import open_session
 from facerec.models.store import bundled_model_dir
 from facerec.settings import Settings
-from tests.photos import Photos
+from tests.photos import Photos, pixels_of
 
 Feed = dict[str, npt.NDArray[np.float32]]
 BUFFALO_S = PACKS["buffalo_s"]
-UNLIMITED = ImageLimits(max_pixels=100_000_000, max_decode_bytes=1_000_000_000)
 
 
 class FakeSession:
@@ -102,10 +99,6 @@ def test_a_failed_run_ends_its_turn() -> None:
     assert runs == ["failing", "alone"]
 
 
-def _pixels(photos: Photos, path: Path) -> ImageArray:
-    return decode_image(photos.bytes_of(path), UNLIMITED).pixels
-
-
 def _blob(image: ImageArray, size: tuple[int, int], scale: float) -> npt.NDArray[np.float32]:
     blob = cv2.dnn.blobFromImage(image, scale, size, (127.5, 127.5, 127.5), swapRB=True)
     return np.asarray(blob, dtype=np.float32)
@@ -124,7 +117,7 @@ def test_both_sessions_give_bitwise_the_same_outputs(
     path = bundled_model_dir() / model
     alone = open_session(path, device="cpu", intra_op_threads=2, spinning=True)
     beside = open_session(path, device="cpu", intra_op_threads=1)
-    image = _pixels(photos, getattr(photos, photo))
+    image = pixels_of(getattr(photos, photo))
     feed = {alone.get_inputs()[0].name: _blob(image, size, scale)}
     for alone_output, beside_output in zip(alone.run(None, feed), beside.run(None, feed), strict=True):
         assert np.array_equal(alone_output, beside_output)
@@ -133,7 +126,7 @@ def test_both_sessions_give_bitwise_the_same_outputs(
 def test_concurrent_encodes_give_the_embeddings_of_lone_ones(settings: Settings, photos: Photos) -> None:
     """Two threads encode at once, so most of their runs take the one-thread sessions."""
     engine = load_engine(settings)
-    image = _pixels(photos, photos.group)
+    image = pixels_of(photos.group)
     lone = engine.encode(image, all_faces=True)
     results: list[list[npt.NDArray[np.float32]]] = []
 

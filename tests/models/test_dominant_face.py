@@ -2,16 +2,14 @@
 bystanders, and a press photo from faces-deepface, have one."""
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
-from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine
 from facerec.models.faces import DOMINANCE, EncodedFace, ImageArray, dominant_face
 from facerec.models.loader import load_engine
 from facerec.settings import Settings
-from tests.photos import DEEPFACE_DIR, Photos
+from tests.photos import DEEPFACE_DIR, Photos, pixels_of
 
 needs_deepface = pytest.mark.skipif(not DEEPFACE_DIR.is_dir(), reason=f"{DEEPFACE_DIR} is absent")
 
@@ -19,10 +17,6 @@ needs_deepface = pytest.mark.skipif(not DEEPFACE_DIR.is_dir(), reason=f"{DEEPFAC
 @pytest.fixture(scope="module")
 def engine() -> FaceEngine:
     return load_engine(Settings(_env_file=None, intra_op_threads=1))
-
-
-def pixels_of(path: Path) -> ImageArray:
-    return decode_image(path.read_bytes(), ImageLimits(max_pixels=100_000_000, max_decode_bytes=10**9)).pixels
 
 
 def faces_in(engine: FaceEngine, pixels: ImageArray) -> list[EncodedFace]:

@@ -5,15 +5,12 @@ import pytest
 from insightface.app import FaceAnalysis
 
 from facerec.errors import NoFaceFound
-from facerec.imaging.intake import ImageLimits, decode_image
 from facerec.models.engine import FaceEngine, detector_input
 from facerec.models.loader import load_engine
 from facerec.models.packs import PACKS
 from facerec.models.store import bundled_model_dir
 from facerec.settings import Settings
-from tests.photos import DEEPFACE_DIR, Photos
-
-UNLIMITED = ImageLimits(max_pixels=100_000_000, max_decode_bytes=1_000_000_000)
+from tests.photos import DEEPFACE_DIR, Photos, pixels_of
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +43,7 @@ def test_embeddings_agree_with_insightface(
     >= 0.999. (The input fitted to the photo instead of the library's square is measured in BENCHMARKS.md.)"""
     compared = 0
     for path in _unseen_photos(photos):
-        pixels = decode_image(path.read_bytes(), UNLIMITED).pixels
+        pixels = pixels_of(path)
         ours = engine.encode(pixels, all_faces=True).faces
         reference.det_model.input_sizes = [detector_input(*pixels.shape[:2], side=640)]
         theirs = reference.get(pixels)
@@ -62,7 +59,7 @@ def test_embeddings_agree_with_insightface(
 
 
 def test_embeddings_are_unit_float32_512(engine: FaceEngine, photos: Photos) -> None:
-    pixels = decode_image(photos.bytes_of(photos.group), UNLIMITED).pixels
+    pixels = pixels_of(photos.group)
     for face in engine.encode(pixels, all_faces=True).faces:
         assert face.embedding.dtype == np.float32
         assert face.embedding.shape == (512,)
@@ -70,7 +67,7 @@ def test_embeddings_are_unit_float32_512(engine: FaceEngine, photos: Photos) -> 
 
 
 def test_faces_come_most_prominent_first(engine: FaceEngine, photos: Photos) -> None:
-    pixels = decode_image(photos.bytes_of(photos.group), UNLIMITED).pixels
+    pixels = pixels_of(photos.group)
     faces = engine.detect(pixels)
     assert len(faces) == 6
     assert [face.prominence for face in faces] == sorted((face.prominence for face in faces), reverse=True)
@@ -90,9 +87,9 @@ def test_extreme_shapes_are_searched_not_crashed_on(engine: FaceEngine, shape: t
 
 def test_a_face_filling_the_frame_is_found_beside_a_small_one(engine: FaceEngine, photos: Photos) -> None:
     """The main pass sees the small face, so a fallback 'if nothing found' never looks for the big one."""
-    big = decode_image(photos.bytes_of(photos.tight_face), UNLIMITED).pixels
+    big = pixels_of(photos.tight_face)
     big = np.repeat(np.repeat(big, 4, axis=0), 4, axis=1)  # 448x448, the face fills it
-    group = decode_image(photos.bytes_of(photos.group), UNLIMITED).pixels
+    group = pixels_of(photos.group)
     small = group[145:270, 270:372]  # one person of the group photo, about 100 px wide
     scene = big.copy()
     rows = scene.shape[0] - 330
@@ -106,8 +103,8 @@ def test_a_face_filling_the_frame_is_found_beside_a_small_one(engine: FaceEngine
 
 def test_photos_embedded_in_one_batch_match_photos_embedded_alone(engine: FaceEngine, photos: Photos) -> None:
     """The recognizer batch of a batch registration gives each photo the embeddings it gets alone."""
-    group = decode_image(photos.bytes_of(photos.group), UNLIMITED).pixels
-    tight = decode_image(photos.bytes_of(photos.tight_face), UNLIMITED).pixels
+    group = pixels_of(photos.group)
+    tight = pixels_of(photos.tight_face)
     together = engine.embed([engine.crop(group, all_faces=True), engine.crop(tight, all_faces=False)])
     alone = [engine.encode(group, all_faces=True), engine.encode(tight, all_faces=False)]
 
