@@ -15,6 +15,7 @@ import asyncpg
 
 from bench.scale.dataset import COLUMNS, INSERT, SCHEMA, ScaleData, load, make_scale_data
 from bench.scale.indexes import index_sql
+from bench.scale.measure import indexes_present
 from bench.store_search import BOX, LANDMARKS, MODEL, create_index, log, mib
 
 BUILD_SCHEMA = "bench_scale_builds"
@@ -34,9 +35,7 @@ def spare_rows(scale: ScaleData, start: int, count: int) -> list[tuple[object, .
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     scale = make_scale_data(args.rows, args.seed)
-    present = [
-        row[0] for row in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'faces'")
-    ]
+    present = sorted(await indexes_present(conn))
     single = spare_rows(scale, len(scale.data.queries) - 2 * args.inserts, args.inserts)
     log(f"{len(single)} single-row inserts with {present}")
     started = time.perf_counter()

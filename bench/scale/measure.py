@@ -140,6 +140,11 @@ async def compare(
     )
 
 
+async def indexes_present(conn: asyncpg.Connection) -> set[str]:
+    """The names of the indexes built on `faces` so far."""
+    return {row[0] for row in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'faces'")}
+
+
 async def prewarm(conn: asyncpg.Connection, relations: Sequence[str]) -> None:
     """Load the heap and the given indexes into shared_buffers."""
     await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm SCHEMA public")

@@ -12,7 +12,7 @@ import numpy as np
 
 from bench.scale import celeba
 from bench.scale.dataset import ScaleData, exact_top_k_ids, make_scale_data
-from bench.scale.measure import NEAREST, QuerySet, Strategy, compare, prewarm
+from bench.scale.measure import NEAREST, QuerySet, Strategy, compare, indexes_present, prewarm
 from bench.store_search import log
 
 RELAXED = "hnsw.iterative_scan = relaxed_order"
@@ -74,9 +74,7 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     query_sets = [member_queries(scale, args.queries)]
     if args.celeba:
         query_sets.append(await celeba.query_set(conn, args, scale, filtered=False))
-    present = {
-        row[0] for row in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'faces'")
-    }
+    present = await indexes_present(conn)
     strategies = [vector(ef) for ef in EF_SEARCHES] if "faces_vec_hnsw" in present else []
     if "faces_half_hnsw" in present:
         strategies += [half(ef) for ef in EF_SEARCHES]

@@ -17,7 +17,7 @@ from bench.scale import celeba
 from bench.scale.collection_search import WIDTHS, over_several, own_collection
 from bench.scale.dataset import make_scale_data
 from bench.scale.indexes import VECTOR_INDEXES
-from bench.scale.measure import IN_COLLECTION, NEAREST, Strategy, compare, prewarm
+from bench.scale.measure import IN_COLLECTION, NEAREST, Strategy, compare, indexes_present, prewarm
 from bench.scale.quantized import RELAXED, member_queries
 from bench.store_search import log
 
@@ -63,9 +63,7 @@ def strategies(filtered: bool) -> list[Strategy]:
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     scale = make_scale_data(args.rows, args.seed)
-    present = {
-        row[0] for row in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'faces'")
-    }
+    present = await indexes_present(conn)
     await prewarm(conn, [*sorted(present.intersection(VECTOR_INDEXES)), "faces_person"])
     query_sets = [(member_queries(scale, args.queries), False)]
     if args.celeba:
@@ -75,7 +73,8 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     sections = []
     for queries, filtered in query_sets:
         log(f"{queries.name}: {len(queries.vectors)} queries")
-        table = await compare(conn, strategies(filtered), queries, strategies(filtered)[1].name)
+        compared = strategies(filtered)
+        table = await compare(conn, compared, queries, compared[1].name)
         title = f"the large collection ({len(scale.rows_of(0)):,} faces)" if filtered else "unfiltered"
         sections.append(f"**{queries.name}**, {title} ({len(queries.vectors)} queries):\n\n{table}")
     small = len(scale.rows_of(1))
