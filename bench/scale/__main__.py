@@ -7,6 +7,8 @@
     python -m bench.scale partial                 # the large collection with a partial index of its own
     python -m bench.scale quantized               # unfiltered search at 1M: vector, halfvec, bit + re-rank
     python -m bench.scale widened                 # the graph's top k widened to the persons' faces
+    python -m bench.scale persons                 # the nearest persons first, one vector per person
+    python -m bench.scale halves                  # two halves of the table searched at once
     python -m bench.scale inserts                 # insert rates into the indexed table
     python -m bench.scale builds                  # index build time against maintenance settings
 
@@ -27,7 +29,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.harness import machine
-from bench.scale import collection_search, dataset, indexes, inserts, quantized, widened
+from bench.scale import collection_search, dataset, halves, indexes, inserts, person_index, quantized, widened
 from bench.store_search import configure, connect, log, start_server
 
 Command = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[str]]
@@ -44,7 +46,7 @@ async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
 
 async def index(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     log(f"building {args.name}")
-    result = await indexes.build(conn, args.name)
+    result = await indexes.build(conn, args.name, indexes.HALVES.get(args.name, ""))
     return indexes.build_line(args.name, result)
 
 
@@ -61,6 +63,8 @@ COMMANDS: dict[str, Command] = {
     "partial": collection_search.run_partial,
     "quantized": quantized.run,
     "widened": widened.run,
+    "persons": person_index.run,
+    "halves": halves.run,
     "inserts": inserts.run,
     "builds": inserts.run_builds,
 }
@@ -71,6 +75,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     try:
         settings = await configure(conn, args.maintenance_work_mem, args.parallel_workers)
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        args.url = database_url
         body = await COMMANDS[args.command](conn, args)
         print(
             f"<!-- {args.command}: {started}; {machine()}; {settings}; "

@@ -61,6 +61,14 @@ class Tally:
     recall: list[float] = field(default_factory=list)
     short: int = 0  # searches that returned fewer than k rows
 
+    def add(self, queries: QuerySet, query: int, found: list[uuid.UUID], query_ms: float) -> None:
+        """What the search found for query number `query`, and how long it took."""
+        self.query_ms.append(query_ms)
+        same = queries.same_identity[query]
+        self.same_found.append(len(same.intersection(found)) / len(same))
+        self.recall.append(len(queries.exact[query].intersection(found)) / len(queries.exact[query]))
+        self.short += len(found) < TOP_K
+
     def line(self, strategy: Strategy, plan: str, baseline_p50: float, scoped: bool) -> str:
         """`scoped`: the exact top-k is the collection's, which an unfiltered search is not asked for."""
         p50 = float(np.percentile(self.query_ms, 50))
@@ -122,13 +130,8 @@ async def compare(
         for strategy in [*strategies[turn:], *strategies[:turn]]:
             found, query_ms, transaction_ms = await search(conn, strategy, vector, queries.collections[i])
             tally = tallies[strategy.name]
-            tally.query_ms.append(query_ms)
+            tally.add(queries, i, found, query_ms)
             tally.transaction_ms.append(transaction_ms)
-            tally.same_found.append(
-                len(queries.same_identity[i].intersection(found)) / len(queries.same_identity[i])
-            )
-            tally.recall.append(len(queries.exact[i].intersection(found)) / len(queries.exact[i]))
-            tally.short += len(found) < TOP_K
     baseline_p50 = float(np.percentile(tallies[baseline].query_ms, 50))
     scoped = queries.collections[0] is not None
     lines = [tallies[s.name].line(s, plans[s.name], baseline_p50, scoped) for s in strategies]
