@@ -23,7 +23,16 @@ from bench.scale import celeba
 from bench.scale.collection_search import own_collection
 from bench.scale.dataset import SCHEMA, make_scale_data
 from bench.scale.indexes import HALVES
-from bench.scale.measure import IN_COLLECTION, QuerySet, Scope, Tally, indexes_present, prewarm
+from bench.scale.measure import (
+    IN_COLLECTION,
+    QuerySet,
+    Scope,
+    Strategy,
+    Tally,
+    indexes_present,
+    plan_of,
+    prewarm,
+)
 from bench.scale.quantized import RELAXED, member_queries
 from bench.scale.widened import WIDENED
 from bench.store_search import MODEL, TOP_K, Matrix, connect, log, percentile
@@ -110,6 +119,11 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     if args.celeba:
         query_sets.append(await celeba.query_set(conn, args, scale, filtered=False))
     query_sets.append(own_collection(scale, True, args.queries))
+    plans = [
+        await plan_of(conn, Strategy(name, WIDENED.format(filter=f" AND {rows}")), query_sets[0])
+        for name, rows in HALVES.items()
+    ]
+    log(f"the halves' plans: {plans}")
     other = await connect(args.url, SCHEMA)
     try:
         searches = {f"one graph, ef_search {ef}, widened": whole(conn, ef) for ef in WHOLE_EF_SEARCHES}
@@ -124,4 +138,4 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
             sections.append(f"**{queries.name}** ({len(queries.vectors)} queries):\n\n{table}")
     finally:
         await other.close()
-    return "\n\n".join(sections)
+    return f"Each half's graph search (plans): {', '.join(plans)}.\n\n" + "\n\n".join(sections)
