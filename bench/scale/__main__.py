@@ -9,6 +9,7 @@
     python -m bench.scale widened                 # the graph's top k widened to the persons' faces
     python -m bench.scale persons                 # the nearest persons first, one vector per person
     python -m bench.scale halves                  # two halves of the table searched at once
+    python -m bench.scale service                 # FaceStore.nearest on the migrated schema, 1M faces
     python -m bench.scale inserts                 # insert rates into the indexed table
     python -m bench.scale builds                  # index build time against maintenance settings
 
@@ -29,7 +30,17 @@ from pathlib import Path
 import asyncpg
 
 from bench.harness import machine
-from bench.scale import collection_search, dataset, halves, indexes, inserts, person_index, quantized, widened
+from bench.scale import (
+    collection_search,
+    dataset,
+    halves,
+    indexes,
+    inserts,
+    person_index,
+    quantized,
+    service_search,
+    widened,
+)
 from bench.store_search import configure, connect, log, start_server
 
 Command = Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[str]]
@@ -65,6 +76,7 @@ COMMANDS: dict[str, Command] = {
     "widened": widened.run,
     "persons": person_index.run,
     "halves": halves.run,
+    "service": service_search.run,
     "inserts": inserts.run,
     "builds": inserts.run_builds,
 }

@@ -14,10 +14,8 @@ import argparse
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import asyncpg
-import numpy as np
 
 from bench.scale import celeba
 from bench.scale.collection_search import own_collection
@@ -25,22 +23,20 @@ from bench.scale.dataset import SCHEMA, make_scale_data
 from bench.scale.indexes import HALVES
 from bench.scale.measure import (
     IN_COLLECTION,
-    QuerySet,
     Scope,
+    Search,
     Strategy,
-    Tally,
+    compare_searches,
     indexes_present,
     plan_of,
     prewarm,
 )
 from bench.scale.quantized import RELAXED, member_queries
 from bench.scale.widened import WIDENED
-from bench.store_search import MODEL, TOP_K, Matrix, connect, log, percentile
+from bench.store_search import MODEL, TOP_K, Matrix, connect, log
 
 WHOLE_EF_SEARCHES = (40, 80, 200)
 HALF_EF_SEARCHES = (10, 20, 40, 80)
-
-Search = Callable[[Matrix, Scope], Awaitable[tuple[list[uuid.UUID], float]]]
 
 
 async def widened(
@@ -86,28 +82,6 @@ def halves(conns: tuple[asyncpg.Connection, asyncpg.Connection], ef: int) -> Sea
     return search
 
 
-async def compare(searches: dict[str, Search], queries: QuerySet, baseline: str) -> str:
-    tallies = {name: Tally() for name in searches}
-    names = list(searches)
-    for i, vector in enumerate(queries.vectors):
-        turn = i % len(names)
-        for name in [*names[turn:], *names[:turn]]:
-            found, query_ms = await searches[name](vector, queries.collections[i])
-            tallies[name].add(queries, i, found, query_ms)
-    base = float(np.percentile(tallies[baseline].query_ms, 50))
-    lines = [
-        "| search | same-identity found | recall@10 | query p50 ms | query p95 ms | p50 / baseline |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, tally in tallies.items():
-        p50 = float(np.percentile(tally.query_ms, 50))
-        lines.append(
-            f"| {name} | {np.mean(tally.same_found):.4f} | {np.mean(tally.recall):.4f} | {p50:.2f} "
-            f"| {percentile(tally.query_ms, 95)} | {p50 / base:.2f}x |"
-        )
-    return "\n".join(lines)
-
-
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     scale = make_scale_data(args.rows, args.seed)
     present = await indexes_present(conn)
@@ -134,7 +108,9 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
         sections = []
         for queries in query_sets:
             log(f"{queries.name}: {len(queries.vectors)} queries x {len(searches)} searches")
-            table = await compare(searches, queries, f"one graph, ef_search {WHOLE_EF_SEARCHES[-1]}, widened")
+            table = await compare_searches(
+                searches, queries, f"one graph, ef_search {WHOLE_EF_SEARCHES[-1]}, widened"
+            )
             sections.append(f"**{queries.name}** ({len(queries.vectors)} queries):\n\n{table}")
     finally:
         await other.close()

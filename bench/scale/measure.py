@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -154,3 +154,31 @@ async def prewarm(conn: asyncpg.Connection, relations: Sequence[str]) -> None:
     for relation in ["faces", *relations]:
         log(f"prewarming {relation}")
         await conn.execute("SELECT public.pg_prewarm($1::regclass)", relation)
+
+
+# A search that is not one statement: a query vector and its scope -> the ids found and the time it took.
+Search = Callable[[Matrix, Scope], Awaitable[tuple[list[uuid.UUID], float]]]
+
+
+async def compare_searches(searches: dict[str, Search], queries: QuerySet, baseline: str) -> str:
+    """Like `compare`, for searches that are not one SQL statement (several connections, the service's own
+    code): each times itself."""
+    tallies = {name: Tally() for name in searches}
+    names = list(searches)
+    for i, vector in enumerate(queries.vectors):
+        turn = i % len(names)
+        for name in [*names[turn:], *names[:turn]]:
+            found, query_ms = await searches[name](vector, queries.collections[i])
+            tallies[name].add(queries, i, found, query_ms)
+    base = float(np.percentile(tallies[baseline].query_ms, 50))
+    lines = [
+        "| search | same-identity found | recall@10 | query p50 ms | query p95 ms | p50 / baseline |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, tally in tallies.items():
+        p50 = float(np.percentile(tally.query_ms, 50))
+        lines.append(
+            f"| {name} | {np.mean(tally.same_found):.4f} | {np.mean(tally.recall):.4f} | {p50:.2f} "
+            f"| {percentile(tally.query_ms, 95)} | {p50 / base:.2f}x |"
+        )
+    return "\n".join(lines)
