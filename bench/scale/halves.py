@@ -5,7 +5,7 @@ vector index of its own (a partial index, `bench.scale.indexes.HALVES`); a query
 the same time, one connection each, each half's nearest faces widened to their persons' faces as the
 service widens, and the two answers are merged. A person is missed only where both walks miss them: each
 half holds some of their photos. Compared, every query in rotating order, with the one graph of the whole
-table widened (the service's search).
+table widened (the service's search). (The same curve: docs/BENCHMARKS.md, "the graph in two halves".)
 """
 
 from __future__ import annotations

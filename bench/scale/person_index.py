@@ -1,11 +1,12 @@
 """Issue 12, search at 1M: the nearest persons first, through an index of one vector per person.
 
 A person's vector is the sum of their faces' vectors (cosine distance to the sum is the distance to their
-mean). The person graph holds a fifth of the nodes of the face graph here (5 photos per identity), and a
-person's mean lies nearer a new photo of them than most single photos do, so the walk reaches them more
-often. Each person found brings their latest 64 faces, ranked exactly, as the widening does. Compared, in
-the same run and rotating order, with the face graph widened (the service's search before this) at the same
-query sets as `widened`.
+mean); each person found brings their latest 64 faces, ranked exactly, as the widening does. The idea: the
+persons' graph holds a fifth of the faces' graph's nodes here (5 photos per identity), and a mean lies
+nearer a new photo of its person than most single photos do. Compared, every query in rotating order, with
+the faces' graph widened (the service's search) on the query sets of `widened`; and the single-row insert
+rate with and without a trigger that keeps the sums. (It found less at every cost: docs/BENCHMARKS.md,
+"Search at 1M, persons first".)
 """
 
 from __future__ import annotations
