@@ -5,7 +5,8 @@ This one migrates the database's public schema as `facerec serve` does, copies t
 collection of one million faces (their persons too), rebuilds the migration's vector index after the copy,
 and times the whole `FaceStore.nearest` call (the size query, the settings, the search through the
 `face_vectors` view, the widening) against the same widened search on the benchmark's table, every query
-through both in rotating order.
+through both in rotating order; then registering's insert (`FaceStore.add`, one face a transaction) into
+that collection, with every index and trigger of the migrations.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ import time
 import uuid
 
 import asyncpg
+import numpy as np
 
-from bench.scale.dataset import make_scale_data
+from bench.scale.dataset import ScaleData, make_scale_data
 from bench.scale.indexes import HNSW_WITH, INDEXES
 from bench.scale.measure import Search, compare_searches, prewarm
 from bench.scale.quantized import RELAXED, member_queries
 from bench.scale.widened import WIDENED
-from bench.store_search import MODEL, TOP_K, Matrix, configure, log
+from bench.store_search import BOX, LANDMARKS, MODEL, TOP_K, Matrix, configure, log
 from facerec.db.faces import EF_SEARCH, FaceStore
 from facerec.db.migrate import upgrade_to_head
 from facerec.db.pool import init_connection
+from facerec.domain import NewFace
 from facerec.matching import CANDIDATES
+from facerec.models.faces import Box
 
 COLLECTION = "million"
 INDEX = "faces_face_vec_hnsw"
@@ -102,6 +106,45 @@ async def service_nearest(
     return [match.id for match in matches][:TOP_K], (time.perf_counter() - started) * 1000
 
 
+async def insert_rate(
+    service: asyncpg.Connection, collection_id: uuid.UUID, scale: ScaleData, count: int
+) -> str:
+    """`FaceStore.add` one face per transaction, as registering does: new photos of stored persons (the
+    generator's spare member queries), deleted afterwards."""
+    members = len(scale.data.query_identities)
+    faces = [
+        NewFace(
+            id=uuid.uuid4(),
+            person_id=scale.person_ids[identity],
+            image_url=None,
+            embedding=vector,
+            model=MODEL,
+            det_score=0.9,
+            box=Box(*BOX),
+            landmarks=np.asarray(LANDMARKS, dtype=np.float32).reshape(5, 2),
+            metadata={},
+            image=None,
+        )
+        for vector, identity in zip(
+            scale.data.queries[members - count : members],
+            scale.data.query_identities[members - count :].tolist(),
+            strict=True,
+        )
+    ]
+    started = time.perf_counter()
+    for face in faces:
+        async with service.transaction():
+            await FaceStore(service).add(collection_id, face)
+    seconds = time.perf_counter() - started
+    await service.execute("DELETE FROM faces WHERE id = ANY($1::uuid[])", [face.id for face in faces])
+    stored = await service.fetchval("SELECT face_count FROM collections WHERE id = $1", collection_id)
+    return (
+        f"`FaceStore.add`, one face a transaction into the collection of {stored:,} faces, with every index "
+        f"and trigger of the migrations: **{count / seconds:,.1f} faces/s** "
+        f"({1000 * seconds / count:,.1f} ms each, {count} faces)."
+    )
+
+
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     scale = make_scale_data(args.rows, args.seed)
     await asyncio.to_thread(upgrade_to_head, args.url)
@@ -123,8 +166,8 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
             ),
         }
         table = await compare_searches(searches, queries, next(iter(searches)))
+        inserted = await insert_rate(service, collection_id, scale, args.inserts)
     finally:
         await service.close()
-    return (
-        f"{loaded}\n\n**synthetic** ({len(queries.vectors)} queries, one collection of all faces):\n\n{table}"
-    )
+    title = f"**synthetic** ({len(queries.vectors)} queries, one collection of all faces)"
+    return f"{loaded}\n\n{title}:\n\n{table}\n\n{inserted}"
