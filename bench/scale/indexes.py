@@ -15,12 +15,10 @@ INDEXES = {
     "faces_bit_hnsw": "(binary_quantize(face_vec)::bit(512)) bit_hamming_ops",
 }
 VECTOR_INDEXES = ("faces_vec_hnsw", "faces_vec_hnsw_m32")  # either serves the `face_vec` searches
-PARTIAL = "faces_part_vec_hnsw"
+PARTIAL = "faces_part_vec_hnsw"  # a vector index over some collections only (`partial`)
 # The table split in two by a hash of the face id, each half with a vector index of its own (`halves`):
 # name -> the rows it holds.
-HALVES = {
-    f"faces_vec_hnsw_half{half}": f"(hashtext(id::text) & 1) = {half}" for half in (0, 1)
-}  # a vector index over some collections only (`partial`)
+HALVES = {f"faces_vec_hnsw_half{half}": f"(hashtext(id::text) & 1) = {half}" for half in (0, 1)}
 
 
 def index_sql(name: str, where: str = "") -> str:
