@@ -44,7 +44,8 @@ async def load(service: asyncpg.Connection, args: argparse.Namespace) -> str:
     if not await service.fetchval("SELECT count(*) FROM collections WHERE name = $1", COLLECTION):
         await service.execute(f"DROP INDEX IF EXISTS {INDEX}")
         started = time.perf_counter()
-        await copy(service)
+        async with service.transaction():  # all of it or none: the next run starts again
+            await copy(service)
         done.append(
             f"filled with {await service.fetchval('SELECT count(*) FROM faces'):,} faces in "
             f"{time.perf_counter() - started:,.0f} s"
