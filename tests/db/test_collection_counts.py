@@ -4,10 +4,8 @@ upgrade of a database that already holds faces."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 from pgvector.asyncpg import register_vector
 
 from facerec.db.migrate import upgrade_to, upgrade_to_head
@@ -32,20 +30,8 @@ async def counts(connection: asyncpg.Connection) -> dict[str, tuple[int, int]]:
     return {row["name"]: (row["persons"], row["faces"]) for row in rows}
 
 
-@pytest.fixture
-async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection to a database of its own (TRUNCATE must not touch the session's)."""
-    async with fresh_database(database_url) as url:
-        await asyncio.to_thread(upgrade_to_head, url)  # Alembic runs its own event loop
-        connection = await asyncpg.connect(asyncpg_url(url))
-        await register_vector(connection)
-        try:
-            yield connection
-        finally:
-            await connection.close()
-
-
-async def test_counts_follow_every_insert_and_delete(connection: asyncpg.Connection) -> None:
+async def test_counts_follow_every_insert_and_delete(committing: asyncpg.Connection) -> None:
+    connection = committing
     mine, _ = await fill(connection, "mine", unit_vectors(5, 1))
     await fill(connection, "theirs", unit_vectors(3, 2))
     assert await counts(connection) == {"default": (0, 0), "mine": (1, 5), "theirs": (1, 3)}

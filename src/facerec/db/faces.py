@@ -211,11 +211,14 @@ class FaceStore:
         return [_match(row) for row in rows]
 
     async def _sizes(self, collection_id: UUID) -> tuple[int, int]:
-        """The collection's faces (its kept count) and the table's (the planner's estimate, 0 before the
-        table was first analysed): no face row is read."""
+        """The collection's faces (its kept count) and the table's: no face row is read. The table's is the
+        smaller of the planner's estimate (too high after a mass delete, until the table is analysed again)
+        and the statistics' live rows (counted at each commit; 0 after a crash), so that a collection is
+        never taken for a smaller share of the table than it is; 0 before the table was first analysed."""
         row = await self._connection.fetchrow(
             """
-            SELECT c.face_count, greatest(t.reltuples, 0)::bigint AS table_faces
+            SELECT c.face_count,
+                   least(greatest(t.reltuples, 0), pg_stat_get_live_tuples(t.oid))::bigint AS table_faces
             FROM collections AS c, pg_class AS t
             WHERE c.id = $1 AND t.oid = 'faces'::regclass
             """,
