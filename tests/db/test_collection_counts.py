@@ -31,18 +31,17 @@ async def counts(connection: asyncpg.Connection) -> dict[str, tuple[int, int]]:
 
 
 async def test_counts_follow_every_insert_and_delete(committing: asyncpg.Connection) -> None:
-    connection = committing
-    mine, _ = await fill(connection, "mine", unit_vectors(5, 1))
-    await fill(connection, "theirs", unit_vectors(3, 2))
-    assert await counts(connection) == {"default": (0, 0), "mine": (1, 5), "theirs": (1, 3)}
+    mine, _ = await fill(committing, "mine", unit_vectors(5, 1))
+    await fill(committing, "theirs", unit_vectors(3, 2))
+    assert await counts(committing) == {"default": (0, 0), "mine": (1, 5), "theirs": (1, 3)}
 
     # many persons in one statement, then one more face for one of them
-    added = await connection.fetch(
+    added = await committing.fetch(
         "INSERT INTO persons (collection_id, display_name) "
         "SELECT $1, 'p' || n FROM generate_series(1, 4) AS n RETURNING id",
         mine,
     )
-    await connection.execute(
+    await committing.execute(
         """
         INSERT INTO faces (person_id, collection_id, display_name, face_vec, model, det_score, box, landmarks)
         VALUES ($1, $2, 'p1', $3, 'buffalo_s', 0.9, '{0,0,1,1}', '{0,0,0,0,0,0,0,0,0,0}')
@@ -51,28 +50,28 @@ async def test_counts_follow_every_insert_and_delete(committing: asyncpg.Connect
         mine,
         unit_vectors(1, 3)[0],
     )
-    assert (await counts(connection))["mine"] == (5, 6)
+    assert (await counts(committing))["mine"] == (5, 6)
 
     # a person deleted takes their face with them; one face deleted alone
-    await connection.execute("DELETE FROM persons WHERE id = $1", added[0]["id"])
-    await connection.execute(
+    await committing.execute("DELETE FROM persons WHERE id = $1", added[0]["id"])
+    await committing.execute(
         "DELETE FROM faces WHERE id = (SELECT id FROM faces WHERE collection_id = $1 LIMIT 1)", mine
     )
-    assert (await counts(connection))["mine"] == (4, 4)
+    assert (await counts(committing))["mine"] == (4, 4)
 
     # a deleted collection takes everything in it, and leaves the others' counts alone
-    await connection.execute("DELETE FROM collections WHERE name = 'theirs'")
-    assert await counts(connection) == {"default": (0, 0), "mine": (4, 4)}
+    await committing.execute("DELETE FROM collections WHERE name = 'theirs'")
+    assert await counts(committing) == {"default": (0, 0), "mine": (4, 4)}
 
     # a transaction rolled back leaves the counts as they were
-    transaction = connection.transaction()
+    transaction = committing.transaction()
     await transaction.start()
-    await connection.execute("DELETE FROM persons WHERE collection_id = $1", mine)
+    await committing.execute("DELETE FROM persons WHERE collection_id = $1", mine)
     await transaction.rollback()
-    assert (await counts(connection))["mine"] == (4, 4)
+    assert (await counts(committing))["mine"] == (4, 4)
 
-    await connection.execute("TRUNCATE faces, persons CASCADE")
-    assert await counts(connection) == {"default": (0, 0), "mine": (0, 0)}
+    await committing.execute("TRUNCATE faces, persons CASCADE")
+    assert await counts(committing) == {"default": (0, 0), "mine": (0, 0)}
 
 
 async def test_an_upgrade_counts_what_is_already_stored(database_url: str) -> None:
