@@ -75,7 +75,9 @@ async def test_a_receiver_gets_signed_events(server: str, photos: Photos) -> Non
         webhook = created.json()
         face = await register(http, photos, "Tom")
         assert (await http.delete(f"/api/persons/{face['personId']}")).status_code == 204
-        registered, deleted = await receiver.wait_for(2)
+        # sent concurrently, so they may arrive in either order
+        received = {delivery.json["event"]: delivery for delivery in await receiver.wait_for(2)}
+        registered, deleted = received["face.registered"], received["person.deleted"]
         log = await settled_log(http, webhook["id"])
         listed = (await http.get("/api/webhooks")).json()["webhooks"]
         assert (await http.delete(f"/api/webhooks/{webhook['id']}")).status_code == 204
