@@ -93,6 +93,13 @@ class ScaleData:
         picked: IntArray = np.flatnonzero((owners == 0) == large)[:count]
         return picked
 
+    def spare_members(self, count: int) -> list[tuple[Matrix, int]]:
+        """The last `count` member queries, new photos of stored identities that no search takes (searches
+        take the first): each one's vector and identity, for the benchmarks that insert."""
+        members = len(self.data.query_identities)  # the member queries come first, then random ones
+        vectors = self.data.queries[members - count : members]
+        return list(zip(vectors, self.data.query_identities[members - count :].tolist(), strict=True))
+
     def same_identity(self, query: int) -> set[uuid.UUID]:
         owner = self.data.query_identities[query]
         return {self.ids[int(i)] for i in np.flatnonzero(self.data.identities == owner)}

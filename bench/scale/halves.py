@@ -30,56 +30,48 @@ from bench.scale.measure import (
     indexes_present,
     plan_of,
     prewarm,
+    search,
 )
-from bench.scale.quantized import RELAXED, member_queries
-from bench.scale.widened import WIDENED
-from bench.store_search import MODEL, TOP_K, Matrix, connect, log
+from bench.scale.quantized import member_queries
+from bench.scale.widened import widened_strategies
+from bench.store_search import TOP_K, Matrix, connect, log
 
 WHOLE_EF_SEARCHES = (40, 80, 200)
 HALF_EF_SEARCHES = (10, 20, 40, 80)
 
 
-async def widened(
-    conn: asyncpg.Connection, vector: Matrix, scope: Scope, ef: int, rows: str
-) -> tuple[list[asyncpg.Record], float, float]:
-    """The widened search restricted to `rows` (an SQL condition, "" for all); its rows, and when its query
-    started and ended (perf_counter; the transaction and its settings around it are not counted)."""
+def widened(ef: int, scope: Scope, rows: str = "") -> Strategy:
+    """The widened search at `ef`, in the query's collection(s) if it has a `scope`, restricted to `rows`
+    (an SQL condition) if any."""
     where = (IN_COLLECTION if scope is not None else "") + (f" AND {rows}" if rows else "")
-    args: list[object] = [vector, MODEL, TOP_K] + ([scope] if scope is not None else [])
-    async with conn.transaction():
-        await conn.execute(f"SET LOCAL hnsw.ef_search = {ef}")
-        await conn.execute(f"SET LOCAL {RELAXED}")
-        started = time.perf_counter()
-        found = await conn.fetch(WIDENED.format(filter=where), *args)
-        ended = time.perf_counter()
-    return found, started, ended
+    return widened_strategies((ef,), where)[0]
 
 
 def whole(conn: asyncpg.Connection, ef: int) -> Search:
-    async def search(vector: Matrix, scope: Scope) -> tuple[list[uuid.UUID], float]:
-        found, started, ended = await widened(conn, vector, scope, ef, "")
-        return [row["id"] for row in found], (ended - started) * 1000
+    async def search_whole(vector: Matrix, scope: Scope) -> tuple[list[uuid.UUID], float]:
+        searched = await search(conn, widened(ef, scope), vector, scope)
+        return searched.ids, searched.query_ms
 
-    return search
+    return search_whole
 
 
 def halves(conns: tuple[asyncpg.Connection, asyncpg.Connection], ef: int) -> Search:
     """Both halves at once; the time from the first query's start to the last one's end, with the merge."""
 
-    async def search(vector: Matrix, scope: Scope) -> tuple[list[uuid.UUID], float]:
+    async def search_halves(vector: Matrix, scope: Scope) -> tuple[list[uuid.UUID], float]:
         answers = await asyncio.gather(
             *(
-                widened(conn, vector, scope, ef, rows)
+                search(conn, widened(ef, scope, rows), vector, scope)
                 for conn, rows in zip(conns, HALVES.values(), strict=True)
             )
         )
         scores: dict[uuid.UUID, float] = {}
-        for found, _, _ in answers:
-            scores.update((row["id"], row["score"]) for row in found)
+        for answer in answers:
+            scores.update((row["id"], row["score"]) for row in answer.rows)
         best = sorted(scores, key=lambda face: -scores[face])[:TOP_K]
-        return best, (time.perf_counter() - min(started for _, started, _ in answers)) * 1000
+        return best, (time.perf_counter() - min(answer.started for answer in answers)) * 1000
 
-    return search
+    return search_halves
 
 
 async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
@@ -94,7 +86,7 @@ async def run(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
         query_sets.append(await celeba.query_set(conn, args, scale, filtered=False))
     query_sets.append(own_collection(scale, True, args.queries))
     plans = [
-        await plan_of(conn, Strategy(name, WIDENED.format(filter=f" AND {rows}")), query_sets[0])
+        await plan_of(conn, widened(WHOLE_EF_SEARCHES[0], None, rows), query_sets[0])
         for name, rows in HALVES.items()
     ]
     log(f"the halves' plans: {plans}")

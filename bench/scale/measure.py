@@ -86,10 +86,29 @@ HEADER = (
 )
 
 
+@dataclass(frozen=True)
+class Searched:
+    """A search's rows, when its query started and ended (perf_counter, after the settings) and how long
+    its whole transaction took (the settings and the commit included)."""
+
+    rows: list[asyncpg.Record]
+    started: float
+    ended: float
+    transaction_ms: float
+
+    @property
+    def ids(self) -> list[uuid.UUID]:
+        return [row["id"] for row in self.rows]
+
+    @property
+    def query_ms(self) -> float:
+        return (self.ended - self.started) * 1000
+
+
 async def search(
-    conn: asyncpg.Connection, strategy: Strategy, vector: Matrix, collection: Scope
-) -> tuple[list[uuid.UUID], float, float]:
-    args: list[object] = [vector, MODEL, TOP_K]
+    conn: asyncpg.Connection, strategy: Strategy, vector: Matrix, collection: Scope, limit: int = TOP_K
+) -> Searched:
+    args: list[object] = [vector, MODEL, limit]
     if strategy.filtered:
         args.append(collection)
     started = time.perf_counter()
@@ -98,8 +117,8 @@ async def search(
             await conn.execute(f"SET LOCAL {setting}")
         query_started = time.perf_counter()
         rows = await conn.fetch(strategy.sql, *args)
-        query_ms = (time.perf_counter() - query_started) * 1000
-    return [row["id"] for row in rows], query_ms, (time.perf_counter() - started) * 1000
+        query_ended = time.perf_counter()
+    return Searched(rows, query_started, query_ended, (time.perf_counter() - started) * 1000)
 
 
 async def plan_of(conn: asyncpg.Connection, strategy: Strategy, queries: QuerySet) -> str:
@@ -128,10 +147,10 @@ async def compare(
     for i, vector in enumerate(queries.vectors):
         turn = i % len(strategies)
         for strategy in [*strategies[turn:], *strategies[:turn]]:
-            found, query_ms, transaction_ms = await search(conn, strategy, vector, queries.collections[i])
+            searched = await search(conn, strategy, vector, queries.collections[i])
             tally = tallies[strategy.name]
-            tally.add(queries, i, found, query_ms)
-            tally.transaction_ms.append(transaction_ms)
+            tally.add(queries, i, searched.ids, searched.query_ms)
+            tally.transaction_ms.append(searched.transaction_ms)
     baseline_p50 = float(np.percentile(tallies[baseline].query_ms, 50))
     scoped = queries.collections[0] is not None
     lines = [tallies[s.name].line(s, plans[s.name], baseline_p50, scoped) for s in strategies]

@@ -102,7 +102,7 @@ def strategies(filtered: bool) -> list[Strategy]:
         )
         for ef in BOTH_EF_SEARCHES
     ]
-    return faces + persons + both  # the baseline, the service's search before (face ef_search 200), is third
+    return faces + persons + both  # the baseline, the service's search (face ef_search 200), is third
 
 
 async def build(conn: asyncpg.Connection) -> str:
@@ -128,8 +128,6 @@ async def build(conn: asyncpg.Connection) -> str:
 async def insert_rates(conn: asyncpg.Connection, scale: ScaleData, count: int) -> str:
     """Single-row INSERTs of new photos of stored persons (the generator's spare queries), in blocks with
     and without the person trigger, alternating; the rows are deleted and their persons' sums restored."""
-    members = len(scale.data.query_identities)  # the member queries come first, then random ones
-    start = members - count
     rows = [
         (
             uuid.uuid4(),
@@ -142,9 +140,7 @@ async def insert_rates(conn: asyncpg.Connection, scale: ScaleData, count: int) -
             BOX,
             LANDMARKS,
         )
-        for vector, identity in zip(
-            scale.data.queries[start:members], scale.data.query_identities[start:].tolist(), strict=True
-        )
+        for vector, identity in scale.spare_members(count)
     ]
     await conn.execute(ADD_TRIGGER)
     seconds = {True: 0.0, False: 0.0}

@@ -21,9 +21,9 @@ import numpy as np
 
 from bench.scale.dataset import ScaleData, make_scale_data
 from bench.scale.indexes import HNSW_WITH, INDEXES
-from bench.scale.measure import Search, compare_searches, prewarm
-from bench.scale.quantized import RELAXED, member_queries
-from bench.scale.widened import WIDENED
+from bench.scale.measure import Search, compare_searches, prewarm, search
+from bench.scale.quantized import member_queries
+from bench.scale.widened import widened_strategies
 from bench.store_search import BOX, LANDMARKS, MODEL, TOP_K, Matrix, configure, log
 from facerec.db.faces import EF_SEARCH, FaceStore
 from facerec.db.migrate import upgrade_to_head
@@ -86,15 +86,14 @@ async def copy(service: asyncpg.Connection) -> None:
     )
 
 
+# The widened search on the benchmark's table at the service's settings.
+BENCH_WIDENED = widened_strategies((EF_SEARCH,), "")[0]
+
+
 async def bench_widened(conn: asyncpg.Connection, vector: Matrix) -> tuple[list[uuid.UUID], float]:
-    """The widened search on the benchmark's table, at the service's settings, timed as the service's
-    call is: the transaction and its settings included."""
-    started = time.perf_counter()
-    async with conn.transaction():
-        await conn.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
-        await conn.execute(f"SET LOCAL {RELAXED}")
-        rows = await conn.fetch(WIDENED.format(filter=""), vector, MODEL, CANDIDATES)
-    return [row["id"] for row in rows][:TOP_K], (time.perf_counter() - started) * 1000
+    """Timed as the service's call is: the transaction and its settings included."""
+    searched = await search(conn, BENCH_WIDENED, vector, None, limit=CANDIDATES)
+    return searched.ids[:TOP_K], searched.transaction_ms
 
 
 async def service_nearest(
@@ -112,7 +111,6 @@ async def insert_rate(
 ) -> str:
     """`FaceStore.add` one face per transaction, as registering does: new photos of stored persons (the
     generator's spare member queries), deleted afterwards."""
-    members = len(scale.data.query_identities)
     faces = [
         NewFace(
             id=uuid.uuid4(),
@@ -126,11 +124,7 @@ async def insert_rate(
             metadata={},
             image=None,
         )
-        for vector, identity in zip(
-            scale.data.queries[members - count : members],
-            scale.data.query_identities[members - count :].tolist(),
-            strict=True,
-        )
+        for vector, identity in scale.spare_members(count)
     ]
     started = time.perf_counter()
     for face in faces:
