@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+from collections.abc import Callable
 
 import h11
 import uvicorn
@@ -26,14 +27,22 @@ logger = logging.getLogger(__name__)
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Serve until stopped (SIGINT or SIGTERM, after a graceful shutdown). The socket is bound before
-    anything loads, so a port in use is found at once; an error that fails the lifespan's start-up (a
-    model pack that cannot be had, a data directory in use) is raised again once uvicorn has given up, for
-    the command line to report in one line instead of uvicorn's traceback."""
+    anything loads, so a port in use is found at once."""
     check_binding(settings, host)
-    listener = listening_socket(host, port)
+    run_server(settings, listening_socket(host, port))
+
+
+def run_server(
+    settings: Settings, listener: socket.socket, *, on_ready: Callable[[], None] | None = None
+) -> None:
+    """Serve on a bound socket until stopped; `on_ready` is called once the app has started. An error
+    that fails the lifespan's start-up (a model pack that cannot be had, a data directory in use) is
+    raised again once uvicorn has given up, for the command line to report in one line instead of
+    uvicorn's traceback."""
     from facerec.api.app import create_app
 
-    watch = StartupWatch(create_app(settings))
+    watch = StartupWatch(create_app(settings), on_ready=on_ready)
+    host, port = listener.getsockname()[:2]  # for uvicorn's "running on" line
     config = uvicorn.Config(
         watch,
         host=host,
@@ -70,10 +79,11 @@ class StartupWatch:
     """ASGI wrapper: keeps the exception that failed the lifespan's start-up instead of letting uvicorn log
     its traceback."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, on_ready: Callable[[], None] | None = None) -> None:
         self.app = app
         self.error: Exception | None = None
         self._started = False
+        self._on_ready = on_ready
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -83,6 +93,8 @@ class StartupWatch:
         async def quiet_send(message: Message) -> None:
             if message["type"] == "lifespan.startup.complete":
                 self._started = True
+                if self._on_ready is not None:
+                    self._on_ready()
             if message["type"] == "lifespan.startup.failed":
                 message = {"type": "lifespan.startup.failed", "message": ""}
             await send(message)

@@ -1,7 +1,6 @@
 """The application factory. The lifespan owns every resource and releases them in reverse order."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -28,7 +27,7 @@ from facerec.api.text import refuse_unstorable_text
 from facerec.coverage import warn_if_unsearchable
 from facerec.curation import Curator
 from facerec.db.database import Database, PoolOptions
-from facerec.db.embedded import EmbeddedPostgres
+from facerec.db.embedded import EmbeddedPostgres, running_database
 from facerec.db.migrate import upgrade_to_head
 from facerec.executor import BlockingRunner
 from facerec.gallery import Gallery
@@ -134,7 +133,7 @@ def _lifespan(
                 )
             )
             loading = asyncio.ensure_future(runner.run(load_engine, settings, metrics.stage))
-            url, embedded = await _database_url(settings, stack)
+            url, embedded = await running_database(settings.database_url, settings.data_dir, stack)
             database = Database(
                 url,
                 PoolOptions(
@@ -195,22 +194,3 @@ def _dispatch_options(settings: Settings) -> DispatchOptions:
         retry_max_s=settings.webhook_retry_max_s,
         max_attempts=settings.webhook_max_attempts,
     )
-
-
-async def _database_url(settings: Settings, stack: AsyncExitStack) -> tuple[str, EmbeddedPostgres | None]:
-    """The configured server, or the embedded one: started, supervised, and stopped at shutdown after
-    its supervisor (so that nothing restarts it once the service is going away)."""
-    if settings.database_url is not None:
-        return settings.database_url.get_secret_value(), None
-    server = EmbeddedPostgres(settings.data_dir)
-    url = await asyncio.to_thread(server.start)
-    stack.push_async_callback(asyncio.to_thread, server.stop)
-    supervisor = asyncio.create_task(server.supervise(), name="facerec-embedded-postgres")
-    stack.push_async_callback(_cancel, supervisor)
-    return url, server
-
-
-async def _cancel(task: "asyncio.Task[None]") -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

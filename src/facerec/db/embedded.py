@@ -19,11 +19,12 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AsyncExitStack, ExitStack, contextmanager
 from pathlib import Path
 from typing import Literal
 
 import psutil
+from pydantic import SecretStr
 
 from facerec.errors import DataDirectoryInUse
 
@@ -157,6 +158,27 @@ class EmbeddedPostgres:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+async def running_database(
+    database_url: SecretStr | None, data_dir: Path, stack: AsyncExitStack
+) -> tuple[str, EmbeddedPostgres | None]:
+    """The configured server, or the embedded one in `data_dir`: started, supervised, and stopped when
+    `stack` closes, after its supervisor (so that nothing restarts it once the service is going away)."""
+    if database_url is not None:
+        return database_url.get_secret_value(), None
+    server = EmbeddedPostgres(data_dir)
+    url = await asyncio.to_thread(server.start)
+    stack.push_async_callback(asyncio.to_thread, server.stop)
+    supervisor = asyncio.create_task(server.supervise(), name="facerec-embedded-postgres")
+    stack.push_async_callback(_cancel, supervisor)
+    return url, server
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @contextmanager
