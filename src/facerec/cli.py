@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 CONFIGURATION_ERROR = 2
 RUNTIME_ERROR = 1
+MAX_PROCESSES = 64
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=_process_count,
+        default=1,
+        help="serving processes on the port, each with its own models (default 1; docs/SCALING.md)",
+    )
     serve.set_defaults(run=_serve)
 
     models = commands.add_parser("models", help="list and fetch model packs")
@@ -137,11 +144,21 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", default=os.environ.get("FACEREC_API_KEY"), help="X-API-Key for --url")
 
 
+def _process_count(text: str) -> int:
+    count = int(text) if text.isdigit() else 0
+    if not 1 <= count <= MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"give a whole number from 1 to {MAX_PROCESSES}, not {text!r}")
+    return count
+
+
 def _settings(args: argparse.Namespace, **values: object) -> Settings:
     settings = load_settings(**values)
-    level = logging.DEBUG if args.debug else logging.getLevelNamesMapping()[settings.log_level]
-    configure_logging(level, settings.log_format)
+    configure_logging(_log_level(args, settings), settings.log_format)
     return settings
+
+
+def _log_level(args: argparse.Namespace, settings: Settings) -> int:
+    return logging.DEBUG if args.debug else logging.getLevelNamesMapping()[settings.log_level]
 
 
 def _bulk_settings(args: argparse.Namespace, **values: object) -> Settings:
@@ -212,9 +229,16 @@ def _target(args: argparse.Namespace, settings: Settings) -> "Target":
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from facerec.serve import serve
+    settings = _settings(args)
+    if args.workers == 1:
+        from facerec.serve import serve
 
-    serve(_settings(args), host=args.host, port=args.port)
+        serve(settings, host=args.host, port=args.port)
+    else:
+        from facerec.processes import serve_processes
+
+        level = _log_level(args, settings)
+        serve_processes(settings, host=args.host, port=args.port, processes=args.workers, log_level=level)
     return 0
 
 

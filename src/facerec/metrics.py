@@ -1,10 +1,20 @@
 """Prometheus metrics: one registry per application (never the process-wide default, so that several apps,
 as in the tests, each count their own), filled by the edge, the inference runner and the face engine, and
-by a look at the database when scraped."""
+by a look at the database when scraped.
 
+Under `facerec serve --workers N` every serving process writes its values to files in
+PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode, chosen by that variable when the library
+is imported), and a scrape, whichever process answers it, reports all of them: counters and histograms
+summed, the queue depth and pool connections summed over the live processes, the stored counts as last
+read."""
+
+import os
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 # Seconds. Requests run from ~1 ms (/healthz) to a few seconds (a large photo under load).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -43,6 +53,7 @@ class Metrics:
             "facerec_inference_queue_depth",
             "Inference jobs waiting for a worker.",
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self._queue_wait = Histogram(
             "facerec_inference_queue_wait_seconds",
@@ -57,14 +68,23 @@ class Metrics:
             buckets=STAGE_BUCKETS,
             registry=self.registry,
         )
-        self._faces = Gauge("facerec_faces_stored", "Faces stored, all collections.", registry=self.registry)
+        self._faces = Gauge(
+            "facerec_faces_stored",
+            "Faces stored, all collections.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
         self._persons = Gauge(
-            "facerec_persons_stored", "Persons stored, all collections.", registry=self.registry
+            "facerec_persons_stored",
+            "Persons stored, all collections.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self._pool_in_use = Gauge(
             "facerec_db_pool_connections_in_use",
             "Database connections lent out by the pool.",
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
 
     def request(self, method: str, route: str | None, status: int, seconds: float) -> None:
@@ -90,4 +110,8 @@ class Metrics:
             self._faces.set(stored.faces)
             self._persons.set(stored.persons)
             self._pool_in_use.set(stored.pool_in_use)
-        return generate_latest(self.registry)
+        if MULTIPROCESS_DIR not in os.environ:
+            return generate_latest(self.registry)
+        every_process = CollectorRegistry()
+        MultiProcessCollector(every_process)  # type: ignore[no-untyped-call]  # prometheus_client: untyped
+        return generate_latest(every_process)
