@@ -4,10 +4,13 @@ A process's own Python work on a request (HTTP, the multipart form, the detector
 post-processing) holds the GIL for 4-7 ms of each encode, which caps one process at about 140-220 encodes
 a second however many cores it has (docs/BENCHMARKS.md, "Processes and memory"): past about 8 cores,
 several processes serve more. Each serving process is a replica (docs/SCALING.md): its own models,
-inference threads, database pool, rate limits and stream slots. The parent binds the socket (a port in use
-is reported at once), runs the embedded Postgres when DATABASE_URL is unset (every process connects to
-it), and supervises: it reports the first error and stops everything if a process cannot start, starts a
-new process when one dies after starting, and stops them all gracefully on SIGTERM or SIGINT.
+inference threads, database pool, rate limits and stream slots, and its own socket on the port
+(SO_REUSEPORT: the kernel spreads new connections over the sockets by a hash of their addresses; with one
+socket shared by all, whichever process woke first took a whole burst of new connections). The parent
+holds the port (one in use is reported at once), runs the embedded Postgres when DATABASE_URL is unset
+(every process connects to it), and supervises: it reports the first error and stops everything if a
+process cannot start, starts a new process when one dies after starting, and stops them all gracefully on
+SIGTERM or SIGINT.
 """
 
 import asyncio
@@ -17,7 +20,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import socket
 import tempfile
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from facerec.db.embedded import running_database
 from facerec.errors import FacerecError, StartupFailed
 from facerec.logs import configure_logging
 from facerec.metrics import MULTIPROCESS_DIR
-from facerec.serve import check_binding, listening_socket, run_server
+from facerec.serve import check_binding, listening_socket, reserved_port, run_server
 from facerec.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,19 +46,30 @@ READY = "ready"
 
 
 def serve_processes(settings: Settings, *, host: str, port: int, processes: int, log_level: int) -> None:
-    """Serve with `processes` processes until SIGTERM or SIGINT. Each has INFERENCE_WORKERS inference
-    threads, by default the cores divided among the processes."""
+    """Serve with `processes` processes until SIGTERM or SIGINT, each with its share of the cores
+    (`per_process`)."""
     check_binding(settings, host)
-    listener = listening_socket(host, port)
-    asyncio.run(Supervisor(per_process(settings, processes), listener, processes, log_level).run())
+    with reserved_port(host, port) as reserved:
+        address = Address(host, reserved.getsockname()[1])
+        asyncio.run(Supervisor(per_process(settings, processes), address, processes, log_level).run())
 
 
 def per_process(settings: Settings, processes: int) -> Settings:
-    """The settings of each serving process: the cores shared among them, unless INFERENCE_WORKERS says
-    otherwise."""
-    if "inference_workers" in settings.model_fields_set:
-        return settings
-    return settings.model_copy(update={"inference_workers": max(1, (os.cpu_count() or 1) // processes)})
+    """The settings of each serving process: the cores shared among them. A process's share of the cores
+    gives its inference workers and the ONNX Runtime threads of a run that starts alone (at most 2, as
+    for one process), unless INFERENCE_WORKERS or INTRA_OP_THREADS say otherwise. A process cannot see
+    the others' runs, so without this each would count every core as its own."""
+    share = max(1, (os.cpu_count() or 1) // processes)
+    defaults = {"inference_workers": share, "intra_op_threads": min(2, share)}
+    return settings.model_copy(
+        update={name: value for name, value in defaults.items() if name not in settings.model_fields_set}
+    )
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
 
 
 @dataclass
@@ -85,9 +98,9 @@ class Worker:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, listener: socket.socket, count: int, log_level: int) -> None:
+    def __init__(self, settings: Settings, address: Address, count: int, log_level: int) -> None:
         self.settings = settings
-        self.listener = listener
+        self.address = address
         self.count = count
         self.log_level = log_level
         self.metrics_dir = ""
@@ -146,7 +159,7 @@ class Supervisor:
         reports, child_end = SPAWN.Pipe(duplex=False)
         process = SPAWN.Process(
             target=serve_one,
-            args=(settings, self.listener, child_end, self.log_level),
+            args=(settings, self.address, child_end, self.log_level),
             name=f"facerec-serve-{index}",
         )
         process.start()
@@ -176,10 +189,12 @@ async def _stop_all(workers: list[Worker]) -> None:
         worker.reports.close()
 
 
-def serve_one(settings: Settings, listener: socket.socket, reports: Connection, log_level: int) -> None:
-    """A serving process: says `READY` once its app has started, or sends the error that stopped it."""
+def serve_one(settings: Settings, address: Address, reports: Connection, log_level: int) -> None:
+    """A serving process, on a socket of its own on the reserved port: says `READY` once its app has
+    started, or sends the error that stopped it."""
     configure_logging(log_level, settings.log_format)
     try:
+        listener = listening_socket(address.host, address.port, shared=True)
         run_server(settings, listener, on_ready=lambda: reports.send(READY))
     except FacerecError as error:
         reports.send(error)

@@ -9,10 +9,11 @@ limit and the body read timeout are enforced by the app (`facerec.api.limits`), 
 """
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import h11
 import uvicorn
@@ -64,10 +65,35 @@ def run_server(
         raise StartupFailed("the service did not start; see the log lines above") from exit_
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+def listening_socket(host: str, port: int, *, shared: bool = False) -> socket.socket:
+    """A socket listening on `host`:`port`. `shared`: one of the serving processes' sockets on a port that
+    `reserved_port` holds (SO_REUSEPORT): the kernel spreads new connections among them."""
+    with _cannot_listen(host, port):
+        return socket.create_server((host, port), family=_family(host), backlog=2048, reuse_port=shared)
+
+
+def reserved_port(host: str, port: int) -> socket.socket:
+    """The port held for the serving processes' own sockets: bound with SO_REUSEPORT but not listening, so
+    that the kernel gives it no connection. A port that anything else holds is refused first, another
+    service's serving processes included (they would take the same port and share its connections)."""
+    with _cannot_listen(host, port):
+        with socket.socket(_family(host)) as probe:
+            probe.bind((host, port))
+            port = probe.getsockname()[1]
+        reserved = socket.socket(_family(host))
+        reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        reserved.bind((host, port))
+    return reserved
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+@contextlib.contextmanager
+def _cannot_listen(host: str, port: int) -> Iterator[None]:
     try:
-        return socket.create_server((host, port), family=family, backlog=2048)
+        yield
     except OSError as error:
         raise CannotListen(
             f"cannot listen on {host}:{port} ({error.strerror or error}); stop whatever uses the port, or "

@@ -1,9 +1,10 @@
 """`facerec serve --workers N` as a user runs it: N processes on one port and one embedded database,
-counted together by /metrics, a dead process replaced, a process that cannot start stopping everything
-with its error, and a clean stop on SIGTERM.
+each given a share of new connections, counted together by /metrics; a dead process replaced, a process
+that cannot start stopping everything with its error, and a clean stop on SIGTERM.
 
-Which process accepts a connection is the kernel's choice; the tests choose it by stopping the other
-(SIGSTOP) and opening a new connection for each request."""
+The kernel spreads new connections over the processes' sockets by a hash of each connection's addresses,
+so the tests open many connections and look at which process holds each (20 connections all to one of
+two processes: one chance in half a million)."""
 
 import os
 import re
@@ -11,8 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +29,18 @@ from tests.cli.run import environment, facerec, free_port
 from tests.photos import Photos
 
 READY_TIMEOUT_S = 180
+CONNECTIONS = 20
 
 
 @dataclass
 class Served:
     server: subprocess.Popen[bytes]
-    base_url: str
+    port: int
     log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def processes(self) -> list[psutil.Process]:
         """The serving processes (the spawned children; not the embedded Postgres)."""
@@ -47,6 +54,24 @@ class Served:
             assert time.monotonic() < deadline, f"no {pattern!r} in the log:\n{self.log.read_text()}"
             time.sleep(0.2)
 
+    def answered_by(self, path: str) -> Counter[int]:
+        """GET `path` on CONNECTIONS new connections, each answered 200 and kept open while the serving
+        processes holding them are counted: how many each holds, by pid."""
+        with ExitStack() as stack:
+            for _ in range(CONNECTIONS):
+                client = stack.enter_context(httpx.Client(base_url=self.base_url, timeout=60))
+                response = client.get(path)
+                assert response.status_code == 200, response.text
+            return Counter(
+                {
+                    process.pid: sum(
+                        connection.status == psutil.CONN_ESTABLISHED and connection.laddr.port == self.port
+                        for connection in process.net_connections(kind="tcp")
+                    )
+                    for process in self.processes()
+                }
+            )
+
 
 @contextmanager
 def serving(tmp_path: Path, processes: int) -> Iterator[Served]:
@@ -59,7 +84,7 @@ def serving(tmp_path: Path, processes: int) -> Iterator[Served]:
             env=environment(DATA_DIR=str(tmp_path / "data"), INFERENCE_WORKERS="1"),
             stderr=stderr,
         )
-        served = Served(server, f"http://127.0.0.1:{port}", log)
+        served = Served(server, port, log)
         try:
             served.wait_for_log(f"facerec serving with {processes} processes")
             yield served
@@ -69,44 +94,31 @@ def serving(tmp_path: Path, processes: int) -> Iterator[Served]:
                 server.wait(timeout=90)
 
 
-@contextmanager
-def only(process: psutil.Process, served: Served) -> Iterator[httpx.Client]:
-    """A client whose every request is answered by `process`: the other serving processes are stopped
-    meanwhile, and each request opens a new connection."""
-    others = [other for other in served.processes() if other.pid != process.pid]
-    for other in others:
-        other.suspend()
-    try:
-        limits = httpx.Limits(max_keepalive_connections=0)
-        with httpx.Client(base_url=served.base_url, timeout=60, limits=limits) as client:
-            yield client
-    finally:
-        for other in others:
-            other.resume()
-
-
 def test_two_processes_share_the_port_the_database_and_the_metrics(tmp_path: Path, photos: Photos) -> None:
     with serving(tmp_path, 2) as served:
         first, second = served.processes()
-        with only(first, served) as client:
+        with httpx.Client(base_url=served.base_url, timeout=60) as client:
             registered = client.post(
                 "/api/face/register",
                 files=image_file(photos.bytes_of(photos.tight_face)),
                 data={"displayName": "Ada", "qualityCheck": "false"},
             )
             assert registered.status_code == 201, registered.text
-            for _ in range(3):
-                assert client.get("/healthz").status_code == 200
-        with only(second, served) as client:
-            fetched = client.get(f"/api/face/{registered.json()['id']}")
-            assert fetched.status_code == 200, fetched.text
-            assert fetched.json()["displayName"] == "Ada"
-            for _ in range(4):
-                assert client.get("/healthz").status_code == 200
+        face = f"/api/face/{registered.json()['id']}"
+        holders = served.answered_by(face)  # read back through both processes
+        assert set(holders) == {first.pid, second.pid}
+        assert all(holders.values()), holders
         with httpx.Client(base_url=served.base_url, timeout=60) as client:
             metrics = client.get("/metrics").text
-        assert 'facerec_http_requests_total{method="GET",route="/healthz",status="200"} 7.0' in metrics
+        count = 'facerec_http_requests_total{method="GET",route="/api/face/{face_id}",status="200"}'
+        assert f"{count} {CONNECTIONS}.0" in metrics
         assert "facerec_faces_stored 1.0" in metrics
+        # another service's processes would join the port's sockets and share its connections
+        second_service = facerec(
+            "serve", "--port", str(served.port), "--workers", "2", cwd=tmp_path, DATA_DIR=str(tmp_path / "b")
+        )
+        assert second_service.returncode == 1
+        assert f"facerec: cannot listen on 127.0.0.1:{served.port}" in second_service.stderr
         server = served.server
         server.send_signal(signal.SIGTERM)
         # every process and the database stopped, then the parent ends by the signal, as one process does
@@ -125,8 +137,9 @@ def test_a_process_that_dies_is_replaced(tmp_path: Path) -> None:
         served.wait_for_log("Application startup complete", after=seen)
         [replacement] = [process for process in served.processes() if process.pid != second.pid]
         assert replacement.pid != first.pid
-        with only(replacement, served) as client:
-            assert client.get("/readyz").status_code == 200
+        holders = served.answered_by("/readyz")
+        assert set(holders) == {replacement.pid, second.pid}
+        assert all(holders.values()), holders
 
 
 def test_a_process_that_cannot_start_stops_the_service_with_its_error(tmp_path: Path) -> None:
@@ -158,6 +171,12 @@ def test_workers_is_a_count_of_processes(tmp_path: Path, workers: str) -> None:
 
 def test_the_cores_are_shared_among_the_processes_unless_set() -> None:
     cores = os.cpu_count() or 1
-    assert per_process(Settings(), 2).inference_workers == max(1, cores // 2)
-    assert per_process(Settings(), 4 * cores).inference_workers == 1
-    assert per_process(Settings(inference_workers=3), 2).inference_workers == 3
+    shared = per_process(Settings(), 2)
+    assert (shared.inference_workers, shared.intra_op_threads) == (
+        max(1, cores // 2),
+        min(2, max(1, cores // 2)),
+    )
+    crowded = per_process(Settings(), 4 * cores)
+    assert (crowded.inference_workers, crowded.intra_op_threads) == (1, 1)
+    chosen = per_process(Settings(inference_workers=3, intra_op_threads=0), 4 * cores)
+    assert (chosen.inference_workers, chosen.intra_op_threads) == (3, 0)
