@@ -6,9 +6,9 @@
   external Postgres (the models load while the pool connects).
 - RSS of one process with 1, 2 and 4 inference workers after serving --clients concurrent clients: what each
   worker adds.
-- Throughput of one process with 2 workers against two processes (replicas on one Postgres, 1 worker each)
-  with the clients spread over both: what several processes (`--workers N`) would give. Windows alternate
-  between the two for --rounds rounds.
+- Throughput of one process against `facerec serve --workers 2` (two serving processes on one port, the
+  cores shared among them), each with its default settings. Windows alternate between the two for
+  --rounds rounds, after a warm-up window each.
 Photos: the small and large sets of `bench.encode`, cycled. Prints a markdown report.
 """
 
@@ -28,6 +28,7 @@ from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
 
 MIB = 2**20
+WARM_UP_S = 3.0
 
 
 @contextmanager
@@ -44,7 +45,11 @@ def rate(services: list[Service], photos: list[bytes], args: argparse.Namespace)
 
 
 def rss_mib(services: list[Service]) -> float:
-    return float(sum(service.process.memory_info().rss for service in services)) / MIB
+    """Of every service's process and its serving processes (`--workers`)."""
+    processes = [
+        p for service in services for p in (service.process, *service.process.children(recursive=True))
+    ]
+    return float(sum(process.memory_info().rss for process in processes)) / MIB
 
 
 def main() -> None:
@@ -86,15 +91,19 @@ def memory_and_ready(
 def one_against_two(
     folder: Path, external: dict[str, str], photos: list[bytes], args: argparse.Namespace
 ) -> None:
+    two_processes = (*FACEREC_SERVE, "--workers", "2")
     with (
-        timed_services(1, folder, INFERENCE_WORKERS="2", **external) as (one, _),
-        timed_services(2, folder, INFERENCE_WORKERS="1", **external) as (two, _),
+        running_service(Path(tempfile.mkdtemp(dir=folder)), command=FACEREC_SERVE, **external) as one,
+        running_service(Path(tempfile.mkdtemp(dir=folder)), command=two_processes, **external) as two,
     ):
-        rates: dict[str, list[float]] = {"1 process x 2 workers": [], "2 processes x 1 worker": []}
+        setups = {"1 process": one, "--workers 2": two}
+        for service in setups.values():  # every serving process started and warm
+            asyncio.run(service_throughput([service.base_url], photos, args.clients, WARM_UP_S))
+        rates: dict[str, list[float]] = {label: [] for label in setups}
         for _ in range(args.rounds):
-            for label, services in zip(rates, (one, two), strict=True):
-                rates[label].append(rate(services, photos, args))
-        memory = {"1 process x 2 workers": rss_mib(one), "2 processes x 1 worker": rss_mib(two)}
+            for label, service in setups.items():
+                rates[label].append(rate([service], photos, args))
+        memory = {label: rss_mib([service]) for label, service in setups.items()}
     print(f"\n{args.clients} clients, windows of {args.seconds:.0f} s alternating, {args.rounds} each:\n")
     print("| setup | requests/s (median) | each window | RSS MiB (all processes) |")
     print("| --- | --- | --- | --- |")
