@@ -11,7 +11,6 @@ GIL was held and waited for, the GIL's milliseconds per request, and 1000 / that
 second one process could serve however many cores it had. Prints a markdown report.
 """
 
-import argparse
 import asyncio
 import json
 import os
@@ -21,20 +20,14 @@ import time
 from pathlib import Path
 
 from bench.encode import library_analysis, photo_sets, service_throughput
-from bench.harness import machine, running_service
+from bench.harness import machine, running_service, window_options
 
 WARM_UP_S = 3.0
 SETTLE_S = 0.5
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=float, default=15, help="duration of each window")
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=2, help="windows of each photo set, in turn")
-    args = parser.parse_args()
+    args = window_options(__doc__)
     sets = photo_sets(library_analysis())
     print(f"# GIL benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}\n")
     print(f"{args.clients} clients, windows of {args.seconds:.0f} s, default settings.\n")

@@ -1,5 +1,7 @@
-"""What the benchmarks share: a real `facerec serve` on a loopback port, and a line naming the machine."""
+"""What the benchmarks share: a real `facerec serve` on a loopback port, the options of throughput windows,
+and a line naming the machine."""
 
+import argparse
 import os
 import platform
 import socket
@@ -94,3 +96,15 @@ def cpu_model() -> str:
 def machine() -> str:
     memory = psutil.virtual_memory().total / 2**30
     return f"{os.cpu_count()} cores ({cpu_model()}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def window_options(description: str | None) -> argparse.Namespace:
+    """--seconds (of each throughput window), --clients (concurrent) and --rounds (windows of each setup,
+    in turn), with `description` (the script's docstring) as the help."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=15, help="duration of each throughput window")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument("--rounds", type=int, default=2, help="windows of each setup, in turn")
+    return parser.parse_args()

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.encode import library_analysis, photo_sets, service_throughput
-from bench.harness import FACEREC_SERVE, Service, machine, running_service, running_services
+from bench.harness import FACEREC_SERVE, Service, machine, running_service, running_services, window_options
 from facerec.db.embedded import embedded_postgres_server
 from facerec.db.migrate import upgrade_to_head
 
@@ -53,13 +53,7 @@ def rss_mib(services: list[Service]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=float, default=15, help="duration of each throughput window")
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating windows of each setup")
-    args = parser.parse_args()
+    args = window_options(__doc__)
     photos = [data for photo_set in photo_sets(library_analysis()) for data in photo_set.photos]
     print(f"# processes benchmark\n\n{time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}\n")
     with tempfile.TemporaryDirectory(prefix="facerec-processes-") as name:
