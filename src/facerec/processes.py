@@ -15,11 +15,13 @@ SIGTERM or SIGINT.
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ SPAWN = multiprocessing.get_context("spawn")
 CHECK_EVERY_S = 0.5
 STOP_TIMEOUT_S = 30.0  # a process's graceful shutdown (uvicorn finishes the requests under way), then SIGKILL
 READY = "ready"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def serve_processes(settings: Settings, *, host: str, port: int, processes: int, log_level: int) -> None:
@@ -159,7 +162,7 @@ class Supervisor:
         reports, child_end = SPAWN.Pipe(duplex=False)
         process = SPAWN.Process(
             target=serve_one,
-            args=(settings, self.address, child_end, self.log_level),
+            args=(settings, self.address, child_end, self.log_level, os.getpid()),
             name=f"facerec-serve-{index}",
         )
         process.start()
@@ -189,9 +192,10 @@ async def _stop_all(workers: list[Worker]) -> None:
         worker.reports.close()
 
 
-def serve_one(settings: Settings, address: Address, reports: Connection, log_level: int) -> None:
+def serve_one(settings: Settings, address: Address, reports: Connection, log_level: int, parent: int) -> None:
     """A serving process, on a socket of its own on the reserved port: says `READY` once its app has
     started, or sends the error that stopped it."""
+    _end_with(parent)
     configure_logging(log_level, settings.log_format)
     try:
         listener = listening_socket(address.host, address.port, shared=True)
@@ -199,3 +203,13 @@ def serve_one(settings: Settings, address: Address, reports: Connection, log_lev
     except FacerecError as error:
         reports.send(error)
         raise SystemExit(1) from None
+
+
+def _end_with(parent: int) -> None:
+    """Have Linux send this process SIGTERM when the parent ends, even killed by SIGKILL, so that no serving
+    process outlives its supervisor and keeps serving on the port unsupervised; if the parent has already
+    ended, end now."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        raise SystemExit(1)

@@ -22,6 +22,7 @@ import httpx
 import psutil
 import pytest
 
+from facerec.db.embedded import embedded_postgres_server
 from facerec.processes import per_process
 from facerec.settings import Settings
 from tests.api.helpers import image_file
@@ -140,6 +141,17 @@ def test_a_process_that_dies_is_replaced(tmp_path: Path) -> None:
         holders = served.answered_by("/readyz")
         assert set(holders) == {replacement.pid, second.pid}
         assert all(holders.values()), holders
+
+
+def test_the_serving_processes_end_with_the_parent_even_when_it_is_killed(tmp_path: Path) -> None:
+    with serving(tmp_path, 2) as served:
+        processes = served.processes()
+        served.server.kill()
+        served.server.wait(timeout=30)
+        _gone, alive = psutil.wait_procs(processes, timeout=60)
+        assert alive == []
+    with embedded_postgres_server(tmp_path / "data"):  # adopts the orphaned server, to stop it
+        pass
 
 
 def test_a_process_that_cannot_start_stops_the_service_with_its_error(tmp_path: Path) -> None:
