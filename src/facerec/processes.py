@@ -1,8 +1,8 @@
-"""`facerec serve --workers N`: N serving processes on one listening socket, supervised by the parent.
+"""`facerec serve --workers N`: N serving processes on one port, supervised by the parent.
 
 A process's own Python work on a request (HTTP, the multipart form, the detector's pre- and
-post-processing) holds the GIL for 4-7 ms of each encode, which caps one process at about 140-220 encodes
-a second however many cores it has (docs/BENCHMARKS.md, "Processes and memory"): past about 8 cores,
+post-processing) holds the GIL for 5-8 ms of each encode, which caps one process at about 120-205 encodes
+a second however many cores it has (docs/BENCHMARKS.md, "What caps one process"): past about 8 cores,
 several processes serve more. Each serving process is a replica (docs/SCALING.md): its own models,
 inference threads, database pool, rate limits and stream slots, and its own socket on the port
 (SO_REUSEPORT: the kernel spreads new connections over the sockets by a hash of their addresses; with one
@@ -24,7 +24,7 @@ import signal
 import sys
 import tempfile
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -83,7 +83,7 @@ class Worker:
     index: int
     process: BaseProcess
     reports: Connection
-    ready: bool = field(default=False)
+    ready: bool = False
 
     def read_reports(self) -> None:
         """Note a process that has started; raise the error with which one could not."""
