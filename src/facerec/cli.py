@@ -153,12 +153,9 @@ def _process_count(text: str) -> int:
 
 def _settings(args: argparse.Namespace, **values: object) -> Settings:
     settings = load_settings(**values)
-    configure_logging(_log_level(args, settings), settings.log_format)
+    level = logging.DEBUG if args.debug else logging.getLevelNamesMapping()[settings.log_level]
+    configure_logging(level, settings.log_format)
     return settings
-
-
-def _log_level(args: argparse.Namespace, settings: Settings) -> int:
-    return logging.DEBUG if args.debug else logging.getLevelNamesMapping()[settings.log_level]
 
 
 def _bulk_settings(args: argparse.Namespace, **values: object) -> Settings:
@@ -237,8 +234,7 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         from facerec.processes import serve_processes
 
-        level = _log_level(args, settings)
-        serve_processes(settings, host=args.host, port=args.port, processes=args.workers, log_level=level)
+        serve_processes(settings, host=args.host, port=args.port, processes=args.workers)
     return 0
 
 

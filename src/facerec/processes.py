@@ -48,13 +48,14 @@ READY = "ready"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def serve_processes(settings: Settings, *, host: str, port: int, processes: int, log_level: int) -> None:
+def serve_processes(settings: Settings, *, host: str, port: int, processes: int) -> None:
     """Serve with `processes` processes until SIGTERM or SIGINT, each with its share of the cores
-    (`per_process`)."""
+    (`per_process`) and logging at this process's level."""
     check_binding(settings, host)
     with reserved_port(host, port) as reserved:
         address = Address(host, reserved.getsockname()[1])
-        asyncio.run(Supervisor(per_process(settings, processes), address, processes, log_level).run())
+        supervisor = Supervisor(per_process(settings, processes), address, processes, logging.root.level)
+        asyncio.run(supervisor.run())
 
 
 def per_process(settings: Settings, processes: int) -> Settings:
@@ -106,7 +107,6 @@ class Supervisor:
         self.address = address
         self.count = count
         self.log_level = log_level
-        self.metrics_dir = ""
 
     async def run(self) -> None:
         """Serve until SIGTERM or SIGINT; then, once every process and the database have stopped, end
@@ -119,18 +119,20 @@ class Supervisor:
         async with AsyncExitStack() as stack:
             url, _ = await running_database(self.settings.database_url, self.settings.data_dir, stack)
             settings = self.settings.model_copy(update={"database_url": SecretStr(url)})
-            self.metrics_dir = tempfile.mkdtemp(prefix="facerec-metrics-")
-            stack.callback(shutil.rmtree, self.metrics_dir, ignore_errors=True)
-            os.environ[MULTIPROCESS_DIR] = self.metrics_dir  # read by each process's prometheus_client
+            metrics_dir = tempfile.mkdtemp(prefix="facerec-metrics-")
+            stack.callback(shutil.rmtree, metrics_dir, ignore_errors=True)
+            os.environ[MULTIPROCESS_DIR] = metrics_dir  # read by each process's prometheus_client
             workers: list[Worker] = []
             stack.push_async_callback(_stop_all, workers)
             workers.extend(self._start(settings, index) for index in range(self.count))
-            await self._supervise(settings, workers, stopping)
+            await self._supervise(settings, workers, stopping, metrics_dir)
         for signal_number in received[:1]:
             loop.remove_signal_handler(signal_number)
             signal.raise_signal(signal_number)
 
-    async def _supervise(self, settings: Settings, workers: list[Worker], stopping: asyncio.Event) -> None:
+    async def _supervise(
+        self, settings: Settings, workers: list[Worker], stopping: asyncio.Event, metrics_dir: str
+    ) -> None:
         announced = False
         while not stopping.is_set():
             for position, worker in enumerate(workers):
@@ -150,7 +152,7 @@ class Supervisor:
                     worker.process.exitcode,
                 )
                 if worker.process.pid is not None:
-                    mark_process_dead(worker.process.pid, self.metrics_dir)  # type: ignore[no-untyped-call]
+                    mark_process_dead(worker.process.pid, metrics_dir)  # type: ignore[no-untyped-call]
                 workers[position] = self._start(settings, worker.index)
             if not announced and all(worker.ready for worker in workers):
                 announced = True
